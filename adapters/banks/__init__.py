@@ -1,0 +1,1 @@
+"""Bank adapters: every source of statement lines, behind one small contract (see ``base``)."""

@@ -1,0 +1,1 @@
+"""Sverka's services: the reconciler (intake, matching, review, API) and the notifier."""

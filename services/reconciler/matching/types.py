@@ -1,0 +1,133 @@
+"""The matcher's inputs and outputs: plain frozen values, no database, no I/O.
+
+The decision core is a pure function of (lines, open invoices, partners, learned facts) →
+decisions. Money is integer minor units; a line's ``amount_minor`` is signed (negative = money
+leaving our account), so credits settle receivables and debits settle payables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Direction = Literal["receivable", "payable"]
+Outcome = Literal["auto", "suggest", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLine:
+    """A bank line waiting to be settled."""
+
+    id: int
+    amount_minor: int
+    currency: str
+    booking_date: date | None
+    counterparty_name: str | None = None
+    counterparty_account: str | None = None
+    counterparty_tax_id: str | None = None
+    purpose: str | None = None
+    # Part of the line already allocated (e.g. by an earlier decision); the rest is open.
+    allocated_minor: int = 0
+
+    @property
+    def direction(self) -> Direction:
+        return "receivable" if self.amount_minor > 0 else "payable"
+
+    @property
+    def open_minor(self) -> int:
+        return abs(self.amount_minor) - self.allocated_minor
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    """An invoice that can still take money."""
+
+    id: int
+    number: str
+    direction: Direction
+    partner_id: int
+    amount_minor: int
+    outstanding_minor: int
+    currency: str
+    invoice_date: date | None = None
+    due_date: date | None = None
+    contract_id: int | None = None
+    contract_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerFacts:
+    """What identifies a partner on a bank line."""
+
+    id: int
+    name: str
+    tax_ids: tuple[str, ...] = ()
+    accounts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedFacts:
+    """What accountants taught the matcher by confirming decisions."""
+
+    # counterparty account → partner id ("this account pays for this partner")
+    account_partner: dict[str, int] = field(default_factory=dict)
+    # normalised reference alias → invoice id
+    reference_invoice: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One machine-readable reason with its words for people.
+
+    ``code`` is stable (the review screen and the API key on it); ``text`` explains it.
+    """
+
+    code: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProposedAllocation:
+    invoice_id: int
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A candidate for review, best first."""
+
+    invoice_id: int
+    amount_minor: int
+    confidence: float
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the matcher concluded about one line.
+
+    ``auto``: ``allocations`` are to be booked now; ``suggest``: a person decides among
+    ``suggestions``; ``none``: nothing fits (fees, salaries, unknown payers).
+    """
+
+    line_id: int
+    outcome: Outcome
+    confidence: float
+    reasons: tuple[Reason, ...]
+    allocations: tuple[ProposedAllocation, ...] = ()
+    suggestions: tuple[Suggestion, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MatchPolicy:
+    """Tunable thresholds (from settings)."""
+
+    auto_confidence: float = 0.9
+    max_suggestions: int = 3
+    # A shortfall up to this many minor units (e.g. a bank fee) still settles the invoice's match.
+    fee_tolerance_minor: int = 100_00
+    fee_tolerance_ratio: float = 0.005
+    # Bounded subset search for one payment covering several invoices.
+    max_subset_invoices: int = 12
+    max_subset_size: int = 4

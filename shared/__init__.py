@@ -1,0 +1,1 @@
+"""What every Sverka service needs: settings, database, money, the journal and the outbox."""
