@@ -14,7 +14,7 @@ from pathlib import Path
 from adapters.banks.base import ParsedFile, ParseError, StatementFormat
 
 # Order matters: first sniff() that says yes wins.
-_FORMAT_MODULES = ("camt", "ofx", "mt940", "onec", "csv")
+_FORMAT_MODULES = ("camt", "ofx", "mt940", "onec", "csvfile")
 _SNIFF_BYTES = 64 * 1024
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 

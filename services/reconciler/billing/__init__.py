@@ -1,0 +1,1 @@
+"""Partners, contracts and invoices: what we expect to be paid and what we must pay."""

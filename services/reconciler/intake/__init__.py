@@ -1,0 +1,1 @@
+"""Statement intake: files and API pulls become stored, deduplicated bank lines."""

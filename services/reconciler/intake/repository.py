@@ -1,0 +1,35 @@
+"""Queries of the intake area: accounts, statements and stored lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from shared.db import insert_ignoring_conflicts
+from shared.models import BankAccount, BankTransaction, Statement
+
+
+def get_account_by_number(session: Session, number: str) -> BankAccount | None:
+    return session.scalars(select(BankAccount).where(col(BankAccount.number) == number)).first()
+
+
+def add(session: Session, row: BankAccount | Statement) -> None:
+    session.add(row)
+    session.flush()
+
+
+def insert_lines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped."""
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 5000):
+        insert_ignoring_conflicts(session, table, rows[start : start + 5000], ["dedupe_key"])
+
+
+def count_lines_of_statement(session: Session, statement_id: int) -> int:
+    count: int = session.execute(
+        select(func.count()).select_from(BankTransaction).where(col(BankTransaction.statement_id) == statement_id)
+    ).scalar_one()
+    return count

@@ -1,0 +1,230 @@
+"""Import statement files: parse, identify the account, store new lines once, journal the import.
+
+A file lands whole or not at all: the caller's unit of work (one per file) commits only when
+every statement in it was stored. Lines already known — from an overlapping statement, the same
+file again, or a concurrent import — are counted as duplicates, never stored twice; the unique
+``dedupe_key`` makes that hold even under concurrency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from adapters.banks.base import ParsedFile, ParsedStatement, ParseError, StatementLine
+from adapters.banks.formats import parse_bytes
+from services.reconciler.intake import repository
+from services.reconciler.intake.dedupe import dedupe_keys, line_fingerprint
+from shared import journal, outbox
+from shared.config import get_settings
+from shared.errors import StatementRejected
+from shared.models import BankAccount, Statement
+from shared.models.columns import utcnow
+from shared.money import MoneyError, to_minor
+
+
+@dataclass
+class StatementResult:
+    account: str
+    statement_id: int
+    lines: int
+    new: int
+    duplicates: int
+    skipped_pending: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """What one file brought; ``as_dict`` is the CLI's and the API's JSON summary."""
+
+    file: str
+    format: str
+    statements: list[StatementResult]
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.statements)
+
+    def as_dict(self) -> dict[str, Any]:
+        accounts = sorted({s.account for s in self.statements})
+        return {
+            "file": self.file,
+            "format": self.format,
+            "account": accounts[0] if len(accounts) == 1 else accounts,
+            "statements": len(self.statements),
+            "lines": sum(s.lines for s in self.statements),
+            "new": self.new,
+            "duplicates": sum(s.duplicates for s in self.statements),
+            "skipped_pending": sum(s.skipped_pending for s in self.statements),
+            "warnings": [w for s in self.statements for w in s.warnings],
+            "statement_ids": [s.statement_id for s in self.statements],
+        }
+
+
+def parse_statement_file(data: bytes, filename: str) -> ParsedFile:
+    """Parse, turning the adapters' ParseError into the domain's rejection."""
+    try:
+        return parse_bytes(data, filename, max_bytes=get_settings().max_statement_bytes)
+    except ParseError as exc:
+        raise StatementRejected(str(exc)) from exc
+
+
+def import_statement_file(
+    session: Session, data: bytes, filename: str, *, actor: str, account_number: str | None = None
+) -> ImportResult:
+    """Parse and store one file in the caller's transaction (flushes; the boundary commits)."""
+    parsed = parse_statement_file(data, filename)
+    file_hash = hashlib.sha256(data).hexdigest()
+    results = [
+        _store_statement(session, st, parsed.format, filename, file_hash, actor, account_number)
+        for st in parsed.statements
+    ]
+    return ImportResult(file=filename, format=parsed.format, statements=results)
+
+
+def store_pulled_statement(
+    session: Session, statement: ParsedStatement, *, source: str, actor: str, account_number: str
+) -> StatementResult:
+    """Store lines pulled from a bank API (the same dedupe as files)."""
+    digest = hashlib.sha256(repr(statement).encode()).hexdigest()
+    return _store_statement(session, statement, source, None, digest, actor, account_number, source=source)
+
+
+def _minor(line: StatementLine, currency: str, filename: str | None) -> int:
+    try:
+        return to_minor(line.amount, currency)
+    except MoneyError as exc:
+        where = f"line {line.source_line}" if line.source_line else (line.bank_ref or "a line")
+        raise StatementRejected(f"{filename or 'statement'}: {where}: {exc}") from exc
+
+
+def _resolve_account(
+    session: Session, statement: ParsedStatement, hint: str | None, filename: str | None
+) -> BankAccount:
+    number = statement.account or hint
+    if not number:
+        raise StatementRejected(f"{filename or 'statement'}: the file names no account; give one explicitly")
+    account = repository.get_account_by_number(session, number)
+    if account is None:
+        account = BankAccount(number=number, currency=statement.currency)
+        repository.add(session, account)
+    return account
+
+
+def _store_statement(
+    session: Session,
+    statement: ParsedStatement,
+    fmt: str,
+    filename: str | None,
+    file_hash: str,
+    actor: str,
+    account_hint: str | None,
+    *,
+    source: str = "file",
+) -> StatementResult:
+    account = _resolve_account(session, statement, account_hint, filename)
+    booked = [ln for ln in statement.lines if ln.status == "booked"]
+    currency = statement.currency or (booked[0].currency if booked else account.currency) or "RUB"
+    warnings = list(statement.warnings)
+    row = Statement(
+        bank_account_id=account.id or 0,
+        source=source,
+        format=fmt,
+        filename=filename,
+        file_hash=file_hash,
+        external_id=statement.statement_id,
+        date_from=statement.date_from,
+        date_to=statement.date_to,
+        currency=currency,
+        opening_minor=_balance(statement.opening_balance, currency),
+        closing_minor=_balance(statement.closing_balance, currency),
+        line_count=len(booked),
+        warnings=warnings,
+        imported_by=actor,
+    )
+    repository.add(session, row)
+    amounts = [_minor(ln, ln.currency or currency, filename) for ln in booked]
+    keys = dedupe_keys(
+        line_fingerprint(
+            account.number,
+            ln.currency or currency,
+            ln.booking_date or ln.value_date,
+            amount,
+            ln.counterparty_account,
+            ln.purpose,
+        )
+        for ln, amount in zip(booked, amounts, strict=True)
+    )
+    rows = [
+        _line_row(ln, amount, key, account.id or 0, row.id or 0, ln.currency or currency)
+        for ln, amount, key in zip(booked, amounts, keys, strict=True)
+        if amount != 0  # a zero line moves no money; formats that emit them keep them in raw only
+    ]
+    repository.insert_lines(session, rows)
+    new = repository.count_lines_of_statement(session, row.id or 0)
+    row.new_count, row.duplicate_count = new, len(rows) - new
+    session.add(row)
+    journal.record(
+        session,
+        journal.Change(
+            actor=actor,
+            action="statement.imported",
+            entity_type="statement",
+            entity_id=row.id or 0,
+            after={
+                "account": account.number,
+                "format": fmt,
+                "filename": filename,
+                "file_sha256": file_hash,
+                "lines": len(booked),
+                "new": new,
+                "duplicates": row.duplicate_count,
+                "warnings": warnings,
+            },
+        ),
+    )
+    if new:
+        outbox.emit(session, "statement.imported", {"statement_id": row.id, "account": account.number, "new": new})
+    return StatementResult(
+        account=account.number,
+        statement_id=row.id or 0,
+        lines=len(booked),
+        new=new,
+        duplicates=row.duplicate_count,
+        skipped_pending=len(statement.lines) - len(booked),
+        warnings=warnings,
+    )
+
+
+def _balance(value: Decimal | None, currency: str) -> int | None:
+    return None if value is None else to_minor(value, currency)
+
+
+def _line_row(
+    line: StatementLine, amount_minor: int, key: str, account_id: int, statement_id: int, currency: str
+) -> dict[str, Any]:
+    return {
+        "bank_account_id": account_id,
+        "statement_id": statement_id,
+        "dedupe_key": key,
+        "bank_ref": line.bank_ref,
+        "booking_date": line.booking_date or line.value_date,
+        "value_date": line.value_date,
+        "amount_minor": amount_minor,
+        "currency": currency,
+        "counterparty_name": line.counterparty_name,
+        "counterparty_account": line.counterparty_account,
+        "counterparty_tax_id": line.counterparty_tax_id,
+        "purpose": line.purpose,
+        "details": dict(line.details),
+        "raw": line.raw,
+        "source_line": line.source_line,
+        "allocated_minor": 0,
+        "match_status": "unmatched",
+        "created_at": utcnow(),
+    }

@@ -1,0 +1,205 @@
+"""The matcher's shell: load open lines and candidates in bulk, run the pure core, store the outcome.
+
+Automatic allocations move money (invoice paid amounts, line allocated amounts) and each is
+journaled with its reasons; suggestions are stored for review and replaced when a later run
+sees the line differently (the old ones are withdrawn, not deleted). Amounts are applied as
+relative updates, and the database's check constraints refuse any allocation beyond a line's
+amount, so a concurrent decision cannot make the books inconsistent.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, case, update
+from sqlmodel import Session, col
+
+from services.reconciler.matching import repository
+from services.reconciler.matching.engine import match_lines
+from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
+from shared import journal, outbox
+from shared.config import get_settings
+from shared.models import BankTransaction, Invoice
+from shared.models.columns import utcnow
+
+MATCHER_ACTOR = "system:matcher"
+
+
+@dataclass
+class MatchSummary:
+    lines: int
+    auto: int
+    suggested: int
+    unmatched: int
+    allocations: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def policy_from_settings() -> MatchPolicy:
+    settings = get_settings()
+    return MatchPolicy(auto_confidence=settings.auto_match_confidence, fee_tolerance_minor=settings.fee_tolerance_minor)
+
+
+def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor: str = MATCHER_ACTOR) -> MatchSummary:
+    """Match every open line (or the given ones) and store the decisions, in the caller's transaction."""
+    lines = repository.open_lines(session, line_ids)
+    if not lines:
+        return MatchSummary(0, 0, 0, 0, 0)
+    decisions = match_lines(
+        lines,
+        repository.open_invoices(session),
+        repository.partners(session),
+        repository.learned_facts(session),
+        policy_from_settings(),
+    )
+    return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+
+
+def _reasons(decision_reasons: Sequence[Any]) -> list[dict[str, str]]:
+    return [{"code": r.code, "text": r.text} for r in decision_reasons]
+
+
+def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Decision], actor: str) -> MatchSummary:
+    now = utcnow()
+    decided = [d for d in decisions if d.outcome != "none"]
+    stale = repository.active_suggestions(session, [d.line_id for d in decisions])
+    repository.withdraw_allocations(session, stale, actor, "superseded by a new matcher run")
+    rows: list[dict[str, Any]] = []
+    line_delta: dict[int, int] = defaultdict(int)
+    invoice_delta: dict[int, int] = defaultdict(int)
+    for d in decided:
+        line = lines[d.line_id]
+        base = {"transaction_id": d.line_id, "currency": line.currency, "created_by": actor, "created_at": now}
+        if d.outcome == "auto":
+            for a in d.allocations:
+                rows.append(
+                    {
+                        **base,
+                        "invoice_id": a.invoice_id,
+                        "amount_minor": a.amount_minor,
+                        "kind": "auto",
+                        "confidence": d.confidence,
+                        "reasons": _reasons(d.reasons),
+                    }
+                )
+                line_delta[d.line_id] += a.amount_minor
+                invoice_delta[a.invoice_id] += a.amount_minor
+        else:
+            rows.extend(
+                {
+                    **base,
+                    "invoice_id": s.invoice_id,
+                    "amount_minor": s.amount_minor,
+                    "kind": "suggested",
+                    "confidence": s.confidence,
+                    "reasons": _reasons(s.reasons),
+                }
+                for s in d.suggestions
+            )
+    ids = repository.insert_allocations(session, rows)
+    _apply_amounts(session, line_delta, invoice_delta)
+    suggested_lines = {d.line_id for d in decided if d.outcome == "suggest"}
+    _refresh_line_status(session, list(lines), suggested_lines)
+    auto_rows = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "auto"]
+    journal.record_many(
+        session,
+        [
+            journal.Change(
+                actor,
+                "allocation.created",
+                "allocation",
+                i,
+                after={
+                    "transaction_id": r["transaction_id"],
+                    "invoice_id": r["invoice_id"],
+                    "amount_minor": r["amount_minor"],
+                    "currency": r["currency"],
+                    "kind": "auto",
+                    "confidence": r["confidence"],
+                    "reasons": r["reasons"],
+                },
+            )
+            for i, r in auto_rows
+        ],
+    )
+    outbox.emit_many(
+        session,
+        [
+            (
+                "payment.allocated",
+                {
+                    "allocation_id": i,
+                    "transaction_id": r["transaction_id"],
+                    "invoice_id": r["invoice_id"],
+                    "amount_minor": r["amount_minor"],
+                    "currency": r["currency"],
+                },
+            )
+            for i, r in auto_rows
+        ],
+    )
+    auto = sum(1 for d in decisions if d.outcome == "auto")
+    return MatchSummary(
+        lines=len(decisions),
+        auto=auto,
+        suggested=len(suggested_lines),
+        unmatched=len(decisions) - auto - len(suggested_lines),
+        allocations=len(auto_rows),
+    )
+
+
+def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: dict[int, int]) -> None:
+    """Relative updates: concurrent writers add up instead of overwriting each other."""
+    tx = BankTransaction.__table__  # type: ignore[attr-defined]
+    inv = Invoice.__table__  # type: ignore[attr-defined]
+    if line_delta:
+        session.execute(
+            update(tx)
+            .where(tx.c.id == bindparam("b_id"))
+            .values(allocated_minor=tx.c.allocated_minor + bindparam("b_delta")),
+            [{"b_id": k, "b_delta": v} for k, v in line_delta.items()],
+        )
+    if invoice_delta:
+        now = utcnow()
+        session.execute(
+            update(inv)
+            .where(inv.c.id == bindparam("b_id"))
+            .values(paid_minor=inv.c.paid_minor + bindparam("b_delta"), updated_at=bindparam("b_now")),
+            [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()],
+        )
+        refresh_invoice_status(session, list(invoice_delta))
+
+
+def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:
+    """Derive status from the amounts, in SQL, for the given invoices."""
+    status = case(
+        (col(Invoice.status) == "cancelled", "cancelled"),
+        (col(Invoice.paid_minor) <= 0, "open"),
+        (col(Invoice.paid_minor) < col(Invoice.amount_minor), "partially_paid"),
+        (col(Invoice.paid_minor) == col(Invoice.amount_minor), "paid"),
+        else_="overpaid",
+    )
+    for start in range(0, len(invoice_ids), 2000):
+        chunk = invoice_ids[start : start + 2000]
+        session.execute(update(Invoice).where(col(Invoice.id).in_(chunk)).values(status=status))
+
+
+def _refresh_line_status(session: Session, line_ids: Sequence[int], suggested: set[int]) -> None:
+    magnitude = case(
+        (col(BankTransaction.amount_minor) < 0, -col(BankTransaction.amount_minor)),
+        else_=col(BankTransaction.amount_minor),
+    )
+    for start in range(0, len(line_ids), 2000):
+        chunk = line_ids[start : start + 2000]
+        status = case(
+            (col(BankTransaction.allocated_minor) >= magnitude, "settled"),
+            (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
+            (col(BankTransaction.id).in_([i for i in chunk if i in suggested] or [-1]), "suggested"),
+            else_="unmatched",
+        )
+        session.execute(update(BankTransaction).where(col(BankTransaction.id).in_(chunk)).values(match_status=status))

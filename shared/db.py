@@ -1,0 +1,107 @@
+"""Database engine and session scopes.
+
+Only the boundary (a request, a task, a CLI command) commits or rolls back, through
+:func:`session_scope`; services only ``flush``. The same code runs on SQLite (embedded default)
+and PostgreSQL (production); the few dialect differences live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session, create_engine
+
+from shared.config import get_settings
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # WAL lets readers (the API) run while the matcher writes; foreign keys are off by default in SQLite.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the pragmas and pool settings Sverka relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+@lru_cache(maxsize=4)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def get_engine() -> Engine:
+    """The process-wide engine for the configured database."""
+    settings = get_settings()
+    if settings.effective_database_url.startswith("sqlite"):
+        settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return _engine_for(settings.effective_database_url)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any exception."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def is_postgres(bind: Session | Connection | Engine) -> bool:
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return engine.dialect.name == "postgresql"
+
+
+def insert_ignoring_conflicts(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
+) -> None:
+    """Bulk INSERT … ON CONFLICT DO NOTHING: idempotency from a unique constraint, not check-then-act.
+
+    Concurrent importers of the same data each try to insert; the constraint keeps one copy.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database dialect {dialect}")
+    session.execute(stmt, list(rows))
+
+
+def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Bulk INSERT that hands back the new primary keys in the order of ``rows``."""
+    ids: list[int] = []
+    for start in range(0, len(rows), 5000):
+        chunk = list(rows[start : start + 5000])
+        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        ids.extend(int(r[0]) for r in result)
+    return ids
+
+
+def columns(*attributes: Any) -> list[Any]:
+    """Model attributes as SQL columns, for ``select(*columns(Model.a, Model.b))`` that type-checks."""
+    from sqlmodel import col
+
+    return [col(a) for a in attributes]

@@ -1,0 +1,180 @@
+"""The append-only, hash-chained journal: who did what, when, with before and after.
+
+Every change to business data writes an event in the same transaction as the change. Each
+event's hash covers its own fields and the previous event's hash, so a row altered, removed or
+reordered directly in the database is found by :func:`verify` — the property that lets the
+history hold up in a dispute.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlmodel import Session, col
+
+from shared.db import is_postgres
+from shared.models.audit import JournalEvent
+from shared.models.columns import utcnow
+
+GENESIS_HASH = "0" * 64
+_PG_JOURNAL_LOCK = 0x5E77A  # advisory lock id serialising appends to the chain
+
+SYSTEM = "system"
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe copy (dates and Decimals as strings) so hashing sees what is stored."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _canonical(event: JournalEvent) -> bytes:
+    occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
+    body = {
+        "seq": event.seq,
+        "occurred_at": occurred,
+        "actor": event.actor,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(event: JournalEvent) -> str:
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One thing to journal."""
+
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str | int
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+def _chain_head(session: Session) -> tuple[int, str]:
+    if is_postgres(session):
+        # Appends are serialised: two transactions must not both extend the same head.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_JOURNAL_LOCK})
+    head = session.execute(
+        select(col(JournalEvent.seq), col(JournalEvent.hash)).order_by(col(JournalEvent.seq).desc()).limit(1)
+    ).first()
+    return (head[0], head[1]) if head else (0, GENESIS_HASH)
+
+
+def record_many(session: Session, changes: Iterable[Change]) -> list[JournalEvent]:
+    """Append events in order, in the caller's transaction (flushed, not committed)."""
+    seq, prev = _chain_head(session)
+    now = utcnow()
+    events: list[JournalEvent] = []
+    for change in changes:
+        seq += 1
+        event = JournalEvent(
+            seq=seq,
+            occurred_at=now,
+            actor=change.actor,
+            action=change.action,
+            entity_type=change.entity_type,
+            entity_id=str(change.entity_id),
+            before=jsonable(change.before),
+            after=jsonable(change.after),
+            prev_hash=prev,
+            hash="",
+        )
+        event.hash = event_hash(event)
+        prev = event.hash
+        events.append(event)
+    session.add_all(events)
+    session.flush()
+    return events
+
+
+def record(session: Session, change: Change) -> JournalEvent:
+    return record_many(session, [change])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of :func:`verify`: ok, or the first broken link and what broke it."""
+
+    ok: bool
+    events: int
+    head_hash: str
+    broken_seq: int | None = None
+    problem: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "head_hash": self.head_hash,
+            "broken_seq": self.broken_seq,
+            "problem": self.problem,
+        }
+
+
+def _stream(session: Session, batch: int = 5000) -> Iterator[JournalEvent]:
+    last = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(JournalEvent).where(col(JournalEvent.seq) > last).order_by(col(JournalEvent.seq)).limit(batch)
+            )
+        )
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def verify(session: Session) -> ChainReport:
+    """Recompute the chain from the first event; stop at the first link that does not hold."""
+    expected_seq, prev, count = 1, GENESIS_HASH, 0
+    for event in _stream(session):
+        if event.seq != expected_seq:
+            return ChainReport(
+                False,
+                count,
+                prev,
+                expected_seq,
+                f"event {expected_seq} is missing (next present is {event.seq}): removed",
+            )
+        if event.prev_hash != prev:
+            return ChainReport(
+                False,
+                count,
+                prev,
+                event.seq,
+                f"event {event.seq} does not follow event {event.seq - 1}: removed, reordered or relinked",
+            )
+        if event_hash(event) != event.hash:
+            return ChainReport(False, count, prev, event.seq, f"event {event.seq} was altered after it was written")
+        prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    total = session.execute(select(func.count()).select_from(JournalEvent)).scalar_one()
+    if total != count:  # rows whose seq sits outside the chain (e.g. negative) were inserted
+        return ChainReport(False, count, prev, None, f"{total - count} event(s) outside the chain were inserted")
+    return ChainReport(True, count, prev)
+
+
+def entity_history(session: Session, entity_type: str, entity_id: str | int) -> list[JournalEvent]:
+    """Every event about one entity, oldest first (the timeline pages show)."""
+    return list(
+        session.scalars(
+            select(JournalEvent)
+            .where(col(JournalEvent.entity_type) == entity_type, col(JournalEvent.entity_id) == str(entity_id))
+            .order_by(col(JournalEvent.seq))
+        )
+    )

@@ -1,0 +1,1 @@
+"""Alembic migrations; run them with ``shared.migrate.upgrade`` or ``sverka migrate``."""

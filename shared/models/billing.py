@@ -1,0 +1,123 @@
+"""Partners, their contracts and invoices (both directions)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from shared.models.columns import money_column, utc_column, utcnow
+
+InvoiceDirection = Literal["receivable", "payable"]
+InvoiceStatus = Literal["open", "partially_paid", "paid", "overpaid", "cancelled"]
+
+
+class Partner(SQLModel, table=True):
+    """A customer or supplier, identified by tax id (INN + KPP in Russia) where it has one."""
+
+    __table_args__ = (Index("ix_partner_inn_kpp", "inn", "kpp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    inn: str | None = Field(default=None, index=True)
+    kpp: str | None = None
+    language: str = "ru"
+    email: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class PartnerAccount(SQLModel, table=True):
+    """A partner's bank account: the strongest structured hint of who paid."""
+
+    __tablename__ = "partner_account"
+    __table_args__ = (UniqueConstraint("partner_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    number: str = Field(index=True)
+    bank_bik: str | None = None
+
+
+class Contract(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("partner_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    number: str = Field(index=True)
+    contract_date: date | None = None
+    currency: str | None = None
+
+
+class Invoice(SQLModel, table=True):
+    """A receivable (we issued it) or a payable (a supplier issued it to us).
+
+    Our own receivable numbers are unique; a payable is identified by supplier + number, since two
+    suppliers can use the same number: two partial unique indexes say exactly that.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_invoice_receivable_number",
+            "number",
+            unique=True,
+            sqlite_where=text("direction = 'receivable'"),
+            postgresql_where=text("direction = 'receivable'"),
+        ),
+        Index(
+            "uq_invoice_payable_partner_number",
+            "partner_id",
+            "number",
+            unique=True,
+            sqlite_where=text("direction = 'payable'"),
+            postgresql_where=text("direction = 'payable'"),
+        ),
+        CheckConstraint("direction IN ('receivable', 'payable')", name="direction"),
+        CheckConstraint("status IN ('open', 'partially_paid', 'paid', 'overpaid', 'cancelled')", name="status"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint("paid_minor >= 0", name="paid_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    direction: str = Field(default="receivable", index=True)
+    number: str = Field(index=True)
+    partner_id: int = Field(foreign_key="partner.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    invoice_date: date | None = None
+    due_date: date | None = None
+    amount_minor: int = Field(sa_column=money_column())
+    currency: str = "RUB"
+    paid_minor: int = Field(default=0, sa_column=money_column())
+    status: str = Field(default="open", index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+
+    @property
+    def outstanding_minor(self) -> int:
+        return max(self.amount_minor - self.paid_minor, 0)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields a journal event records before/after a change."""
+        return {
+            "number": self.number,
+            "direction": self.direction,
+            "amount_minor": self.amount_minor,
+            "currency": self.currency,
+            "paid_minor": self.paid_minor,
+            "status": self.status,
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+        }
+
+
+def invoice_status(amount_minor: int, paid_minor: int, cancelled: bool = False) -> InvoiceStatus:
+    """Status follows from the amounts; cancelled is the only status a person sets."""
+    if cancelled:
+        return "cancelled"
+    if paid_minor <= 0:
+        return "open"
+    if paid_minor < amount_minor:
+        return "partially_paid"
+    if paid_minor == amount_minor:
+        return "paid"
+    return "overpaid"

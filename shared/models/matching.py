@@ -1,0 +1,56 @@
+"""Allocations of bank lines to invoices, and what accountants taught the matcher."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from shared.models.columns import json_column, money_column, utc_column, utcnow
+
+ALLOCATION_KINDS = ("auto", "suggested", "confirmed", "manual")
+EFFECTIVE_KINDS = ("auto", "confirmed", "manual")  # these move money; a suggestion does not
+
+
+class Allocation(SQLModel, table=True):
+    """Part (or all) of a bank line applied to an invoice — or, with kind ``suggested``, offered for review.
+
+    Never deleted: a correction sets ``reversed_at``/``reversed_by``/``reversal_reason`` and is
+    journaled. Only unreversed rows of the effective kinds count towards paid amounts.
+    """
+
+    __table_args__ = (
+        CheckConstraint("kind IN ('auto', 'suggested', 'confirmed', 'manual')", name="kind"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        Index("ix_allocation_transaction_active", "transaction_id", "reversed_at"),
+        Index("ix_allocation_invoice_active", "invoice_id", "reversed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    transaction_id: int = Field(foreign_key="bank_transaction.id")
+    invoice_id: int = Field(foreign_key="invoice.id")
+    amount_minor: int = Field(sa_column=money_column())
+    currency: str
+    kind: str
+    confidence: float = 0.0  # a score, not money
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    reversed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    reversed_by: str | None = None
+    reversal_reason: str | None = None
+
+
+class LearnedAccount(SQLModel, table=True):
+    """'This account pays for this partner', learned from a confirmed decision."""
+
+    __tablename__ = "learned_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_number: str = Field(unique=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    learned_from_allocation_id: int | None = Field(default=None, foreign_key="allocation.id")
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
