@@ -20,10 +20,24 @@ LineStatus = Literal["booked", "pending"]
 # Keys of StatementLine.details that the notifier needs to render a payment order (form 0401060).
 # Formats that carry them (1CClientBankExchange, CAMT party data) fill what they have.
 PAYMENT_ORDER_KEYS = (
-    "document_kind", "document_number", "document_date", "priority", "payment_kind",
-    "payer_name", "payer_inn", "payer_kpp", "payer_account", "payer_bank_name", "payer_bank_bik",
+    "document_kind",
+    "document_number",
+    "document_date",
+    "priority",
+    "payment_kind",
+    "payer_name",
+    "payer_inn",
+    "payer_kpp",
+    "payer_account",
+    "payer_bank_name",
+    "payer_bank_bik",
     "payer_bank_corr_account",
-    "payee_name", "payee_inn", "payee_kpp", "payee_account", "payee_bank_name", "payee_bank_bik",
+    "payee_name",
+    "payee_inn",
+    "payee_kpp",
+    "payee_account",
+    "payee_bank_name",
+    "payee_bank_bik",
     "payee_bank_corr_account",
     "vat_text",
 )
@@ -65,6 +79,8 @@ class ParsedStatement:
     statement_id: str | None = None
     # Facts the importer must flag, not hide: e.g. opening + entries != closing.
     warnings: tuple[str, ...] = ()
+    # Format-specific statement facts (e.g. MT940 :64: available / :65: forward balances).
+    details: Mapping[str, str] = field(default_factory=dict)
 
     def balance_gap(self) -> Decimal | None:
         """closing - (opening + sum of booked lines); None when the file has no balances."""

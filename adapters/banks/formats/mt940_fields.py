@@ -1,0 +1,172 @@
+"""Interpretation of the MT940 fields that carry money and dates: balances and ``:61:``.
+
+Kept apart from message splitting and from ``:86:`` text so the money rules (sign of reversals,
+decimal comma, two-digit years, entry dates across New Year) can be read in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from adapters.banks.base import ParseError
+
+# SWIFT amounts: digits with a decimal comma, up to 15 characters; we allow a few more leading
+# zeros (Rabobank pads to 15 digits before the comma) but never unbounded digit runs.
+AMOUNT_PATTERN = r"[0-9]{1,18}(?:,[0-9]{0,6})?"
+_BALANCE = re.compile(rf"([CD])([0-9]{{6}})([A-Z]{{3}})({AMOUNT_PATTERN})")
+_STATEMENT_LINE = re.compile(
+    r"(?P<value_date>[0-9]{6})"
+    r"(?P<entry_date>[0-9]{4}| {4})?"
+    r"(?P<mark>RC|RD|C|D)"
+    r"(?P<funds>[A-Z])?"
+    rf"(?P<amount>{AMOUNT_PATTERN})"
+    r"(?P<rest>.*)"
+)
+# Transaction type identification: a letter (N, S, F by the standard) and three characters.
+_TX_TYPE = re.compile(r"[A-Z][A-Z0-9 ]{3}")
+# Debit/credit marks and the sign they give, from the account holder's point of view. A
+# reversal of a credit (RC) takes money out again, a reversal of a debit (RD) brings it back.
+MARK_SIGN = {"C": 1, "D": -1, "RC": -1, "RD": 1}
+_MAX_REFERENCE = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A ``:60:``/``:62:``/``:64:``/``:65:`` balance, signed (D = negative)."""
+
+    amount: Decimal
+    currency: str
+    on: date | None
+
+
+@dataclass(slots=True)
+class StatementLineField:
+    """The parts of one ``:61:`` field."""
+
+    value_date: date | None
+    entry_date: date | None
+    mark: str
+    funds_code: str | None
+    amount: Decimal  # signed
+    transaction_type: str | None
+    customer_reference: str | None
+    bank_reference: str | None
+    supplementary: str | None
+    # Text after an over-long, space-padded reference: old Rabobank files put the counterparty name there.
+    trailing_text: str | None
+    date_problems: tuple[str, ...]
+
+
+def parse_amount(text: str) -> Decimal:
+    """``1234,5`` → ``Decimal('1234.5')``; a trailing comma (``6800,``) means no decimals."""
+    return Decimal(text.replace(",", ".").rstrip("."))
+
+
+def two_digit_year(yy: int) -> int:
+    """SWIFT gives YY only; statements before 1980 are not a concern, so 80-99 are the 1900s."""
+    return 1900 + yy if yy >= 80 else 2000 + yy
+
+
+def parse_yymmdd(text: str) -> date | None:
+    """A calendar date, or None when the digits name no such day (e.g. 30 February)."""
+    try:
+        return date(two_digit_year(int(text[0:2])), int(text[2:4]), int(text[4:6]))
+    except ValueError:
+        return None
+
+
+def parse_balance(text: str, line_no: int, tag: str) -> tuple[Balance, str | None]:
+    """A balance field, with a problem note when its date is not a real date."""
+    match = _BALANCE.fullmatch(text.strip())
+    if match is None:
+        raise ParseError(f":{tag}: balance {text.strip()[:40]!r} is not <C|D><YYMMDD><CCY><amount>", line=line_no)
+    mark, yymmdd, currency, amount = match.groups()
+    on = parse_yymmdd(yymmdd)
+    problem = None if on is not None else f"line {line_no}: :{tag}: date {yymmdd} is not a calendar date"
+    value = parse_amount(amount)
+    return Balance(-value if mark == "D" else value, currency, on), problem
+
+
+def entry_date_near(value_yymmdd: str, mmdd: str) -> date | None:
+    """The entry (booking) date MMDD in the year nearest the value date.
+
+    The entry date has no year. Booking and value dates sit days apart, so a December value date
+    with a January entry date means next year, and a January value date with a December entry
+    date means last year; any other pair shares the value date's year.
+    """
+    year = two_digit_year(int(value_yymmdd[0:2]))
+    month, day = int(mmdd[0:2]), int(mmdd[2:4])
+    value_month = int(value_yymmdd[2:4])
+    # Only a December/January pair can straddle New Year; everything else is the value date's year.
+    if value_month == 12 and month == 1:
+        year += 1
+    elif value_month == 1 and month == 12:
+        year -= 1
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _split_references(rest: str) -> tuple[str | None, str | None, str | None]:
+    """Customer reference, bank reference, and trailing first-line text from after the type code.
+
+    The standard allows 16 characters each; some banks (old Rabobank) put the counterparty name on
+    the same line after a padded reference. An over-long reference is split at its first run of
+    spaces; without such a run it is kept whole (SNS writes 18-character IBANs here).
+    """
+    customer, _, bank = rest.partition("//")
+    extra: str | None = None
+    if len(customer) > _MAX_REFERENCE:
+        padded = re.search(r" {2,}", customer)
+        if padded is not None:
+            customer, extra = customer[: padded.start()], customer[padded.end() :].strip() or None
+    return customer.strip() or None, bank.strip() or None, extra
+
+
+def parse_statement_line(lines: list[str], line_no: int) -> StatementLineField:
+    """A ``:61:`` field: first line by the SWIFT layout, continuation lines as supplementary details."""
+    first = lines[0].rstrip()
+    match = _STATEMENT_LINE.match(first)
+    if match is None:
+        raise ParseError(
+            f":61: statement line {first[:40]!r} is not <YYMMDD>[MMDD]<C|D|RC|RD>[funds]<amount>…", line=line_no
+        )
+    value_yymmdd, raw_entry, mark, funds, raw_amount, rest = match.groups()
+    problems: list[str] = []
+    value_date = parse_yymmdd(value_yymmdd)
+    if value_date is None:
+        problems.append(f"line {line_no}: :61: value date {value_yymmdd} is not a calendar date; left empty")
+    entry_date = None
+    if raw_entry and raw_entry != "    ":
+        entry_date = entry_date_near(value_yymmdd, raw_entry)
+        if entry_date is None:
+            problems.append(f"line {line_no}: :61: entry date {raw_entry} is not a calendar date; left empty")
+    amount = parse_amount(raw_amount) * MARK_SIGN[mark]
+    tx_type: str | None = None
+    # "NONREF" straight after the amount is a reference without the (mandatory) type code (Penta).
+    if not rest.startswith("NONREF"):
+        type_match = _TX_TYPE.match(rest)
+        if type_match is not None:
+            tx_type, rest = type_match.group(0).strip(), rest[4:]
+    customer, bank, extra = _split_references(rest)
+    # Continuations are wrapped at a fixed width (ING splits "/TRCD/010" + "16"), so they are
+    # joined without a separator; same-line text after a padded reference stays a separate part.
+    continued = "".join([ln.strip() for ln in lines[1:]]) if len(lines) > 1 else ""
+    supplementary = (f"{extra} {continued}" if continued else extra) if extra else (continued or None)
+    return StatementLineField(
+        value_date=value_date,
+        entry_date=entry_date,
+        mark=mark,
+        funds_code=funds,
+        amount=amount,
+        transaction_type=tx_type or None,
+        customer_reference=customer,
+        bank_reference=bank,
+        supplementary=supplementary,
+        trailing_text=extra,
+        date_problems=tuple(problems),
+    )
