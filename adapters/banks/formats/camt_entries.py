@@ -1,0 +1,512 @@
+"""One CAMT ``<Ntry>`` → one or more :class:`StatementLine` (the reconciliation view of an entry).
+
+Why lines and not entries: a batch entry (one ``Ntry`` with several ``TxDtls``) books many
+payments as one amount; a matcher needs each payment with its own amount, payer and reference.
+So a batch is split into one line per ``TxDtls`` *when every transaction carries an amount in
+the entry's currency and they add up exactly to the entry*; otherwise the entry stays one line.
+The statement's balance arithmetic is the same either way.
+
+Speed: lxml's ``find`` with a multi-step path runs Python-level ElementPath code (several µs a
+call), and an entry needs some thirty look-ups. So each entry is walked once into a
+:data:`Flat` map (local-name path → texts) and every look-up after that is a dict access.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from adapters.banks.base import LineStatus, ParseError, StatementLine
+
+# Disputes need the record verbatim, but one entry with thousands of TxDtls must not balloon
+# memory: beyond this the raw text is cut (and says so).
+RAW_LIMIT_CHARS = 16 * 1024
+
+# ISO 20022 ActiveOrHistoricCurrencyAndAmount: up to 18 digits, at most 5 after the point.
+_AMOUNT = re.compile(r"\d{1,18}(?:\.\d{0,5})?|\.\d{1,5}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+# Schemes under which an organisation's or person's tax number is carried. TXID is the ISO
+# external code; the others are what banks put in SchmeNm/Prtry when they improvise.
+TAX_SCHEMES = frozenset({"TXID", "INN", "TAX", "TAXID", "VAT", "VATID"})
+# Placeholder references that carry no information (ISO uses NOTPROVIDED for a missing E2E id).
+_EMPTY_REFS = frozenset({"NOTPROVIDED", "NONREF", "NONE", "N/A"})
+
+# Subtrees nothing here reads; skipping them saves most of the walk on verbose banks' files.
+_SKIPPED = frozenset(
+    {"PstlAdr", "Chrgs", "Tax", "RltdDts", "RltdPric", "RltdQties", "FinInstrmId", "SplmtryData",
+     "CorpActn", "SfkpgAcct", "CshDpst", "CardTx", "Intrst", "CtctDtls"}
+)  # fmt: skip
+
+# Local-name path below an element ("RltdPties/Dbtr/Nm") → texts of the leaves at that path, in
+# document order. An amount leaf also gets "<path>@Ccy".
+Flat = dict[str, list[str]]
+
+
+class Names:
+    """Namespace-qualified element paths for one message namespace, cached (header reading)."""
+
+    __slots__ = ("_cache", "ns")
+
+    def __init__(self, ns: str) -> None:
+        self.ns = ns
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        try:
+            return self._cache[path]
+        except KeyError:
+            qualified = "/".join(f"{{{self.ns}}}{part}" for part in path.split("/"))
+            self._cache[path] = qualified
+            return qualified
+
+
+def text(elem: etree._Element | None, path: str, q: Names) -> str | None:
+    """Stripped text at ``path`` below ``elem``; None when absent or blank."""
+    if elem is None:
+        return None
+    value = elem.findtext(q(path))
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def where(elem: etree._Element) -> int | None:
+    """The source line of an element, when libxml2 knows it."""
+    line: object = elem.sourceline  # lxml-stubs type this oddly; it is an int or None
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def flatten(elem: etree._Element, strip: int, batch: list[etree._Element] | None = None) -> Flat:
+    """Walk ``elem`` once into a :data:`Flat` map; ``strip`` is the length of ``{namespace}``.
+
+    With ``batch`` given, the ``NtryDtls/TxDtls`` elements are collected there instead of being
+    merged into the map, so each transaction can be read on its own.
+    """
+    out: Flat = {}
+
+    def walk(parent: etree._Element, prefix: str) -> None:
+        for child in parent:
+            tag = child.tag
+            if type(tag) is not str:
+                continue
+            name = tag[strip:]
+            if len(child):
+                if name in _SKIPPED:
+                    continue
+                if batch is not None and name == "TxDtls" and prefix == "NtryDtls/":
+                    batch.append(child)
+                    continue
+                walk(child, prefix + name + "/")
+                continue
+            path = prefix + name
+            value = child.text
+            if value is not None:
+                found = out.get(path)
+                if found is None:
+                    out[path] = [value]
+                else:
+                    found.append(value)
+            if name.endswith("Amt"):
+                ccy = child.get("Ccy")
+                if ccy is not None:
+                    out.setdefault(path + "@Ccy", []).append(ccy)
+
+    walk(elem, "")
+    return out
+
+
+def first(flat: Flat, path: str) -> str | None:
+    """The first non-blank text at ``path``, stripped."""
+    values = flat.get(path)
+    if not values:
+        return None
+    for value in values:
+        value = value.strip()
+        if value:
+            return value
+    return None
+
+
+def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
+    """An ISO amount as an exact Decimal; anything else (signs, exponents, NaN) is refused."""
+    if raw is None:
+        raise ParseError("amount is missing", element=element, line=line)
+    raw = raw.strip()
+    if not _AMOUNT.fullmatch(raw):
+        raise ParseError(f"amount {raw[:40]!r} is not a plain decimal", element=element, line=line)
+    try:
+        return Decimal(raw)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
+        raise ParseError(f"amount {raw[:40]!r} is not a decimal", element=element, line=line) from None
+
+
+def parse_date(raw: str | None, *, element: str, line: int | None) -> date | None:
+    """The calendar date of an ISO date or date-time (``2024-03-14``, ``…T10:00:00+02:00``).
+
+    The date is taken as written, without converting time zones: a bank's booking date is the
+    date in the bank's own books.
+    """
+    if raw is None:
+        return None
+    match = _ISO_DATE.match(raw.strip())
+    if match is None:
+        raise ParseError(f"date {raw[:40]!r} is not an ISO date", element=element, line=line)
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ParseError(f"date {raw[:40]!r} does not exist", element=element, line=line) from None
+
+
+def direction(raw: str | None, *, element: str, line: int | None, default: int | None = None) -> int:
+    """+1 for CRDT, -1 for DBIT."""
+    if raw == "CRDT":
+        return 1
+    if raw == "DBIT":
+        return -1
+    if raw is None and default is not None:
+        return default
+    shown = "missing" if raw is None else repr(raw[:20])
+    raise ParseError(f"credit/debit indicator is {shown} (expected CRDT or DBIT)", element=element, line=line)
+
+
+def currency_code(raw: str | None) -> str | None:
+    """A currency attribute, when it looks like an ISO 4217 code."""
+    if raw is None:
+        return None
+    ccy = raw.strip().upper()
+    return ccy if _CURRENCY.fullmatch(ccy) else None
+
+
+def status_of(flat: Flat) -> tuple[LineStatus, str | None]:
+    """(line status, ISO code). Handles ``<Sts>BOOK</Sts>`` and v08+ ``<Sts><Cd>BOOK</Cd></Sts>``.
+
+    A missing status means booked (statements list booked entries). Anything but BOOK (PDNG,
+    INFO, FUTR, …) is not on the account's books yet and so must not count toward balances.
+    """
+    code = first(flat, "Sts") or first(flat, "Sts/Cd") or first(flat, "Sts/Prtry")
+    if code is None:
+        return "booked", None
+    return ("booked" if code.upper() == "BOOK" else "pending"), code
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """The other side of a payment, as far as the file tells."""
+
+    name: str | None = None
+    account: str | None = None
+    tax_id: str | None = None
+    bic: str | None = None
+    bank_name: str | None = None
+    bank_clearing_id: str | None = None
+
+
+_ACCOUNT_IDS = ("Id/IBAN", "Id/Othr/Id", "Id/PrtryAcct/Id", "Id/BBAN", "Id/UPIC")
+
+
+def account_id(acct: etree._Element | None, q: Names) -> str | None:
+    """IBAN, else the other identification (``Othr/Id``, v01 ``PrtryAcct/Id``, BBAN, UPIC)."""
+    if acct is None:
+        return None
+    for path in _ACCOUNT_IDS:
+        value = text(acct, path, q)
+        if value is not None:
+            return value
+    return None
+
+
+def _flat_account(flat: Flat, prefix: str) -> str | None:
+    for path in _ACCOUNT_IDS:
+        value = first(flat, prefix + path)
+        if value is not None:
+            return value
+    return None
+
+
+def _flat_tax_id(flat: Flat, prefix: str) -> str | None:
+    for kind in ("OrgId", "PrvtId"):
+        ids = flat.get(f"{prefix}Id/{kind}/Othr/Id")
+        if not ids:
+            continue
+        schemes = flat.get(f"{prefix}Id/{kind}/Othr/SchmeNm/Cd") or flat.get(f"{prefix}Id/{kind}/Othr/SchmeNm/Prtry")
+        # Several Othr identifiers pair with their schemes by position only when each has one.
+        if schemes and len(schemes) == len(ids):
+            for value, scheme in zip(ids, schemes, strict=True):
+                if scheme.strip().upper() in TAX_SCHEMES and value.strip():
+                    return value.strip()
+    return None
+
+
+def party_of(tx: Flat, role: str) -> Party | None:
+    """The party in ``RltdPties/<role>`` (Dbtr or Cdtr) with its account and agent."""
+    # camt v08+ wraps the party in a Party40Choice: <Dbtr><Pty>…</Pty></Dbtr>.
+    person = f"RltdPties/{role}/"
+    name = first(tx, person + "Nm")
+    if name is None and f"RltdPties/{role}/Pty/Nm" in tx:
+        person = f"RltdPties/{role}/Pty/"
+        name = first(tx, person + "Nm")
+    tax_id = _flat_tax_id(tx, person) or _flat_tax_id(tx, f"RltdPties/{role}/Pty/")
+    account = _flat_account(tx, f"RltdPties/{role}Acct/")
+    if name is None and account is None and tax_id is None:
+        return None
+    agent = f"RltdAgts/{role}Agt/FinInstnId/"
+    clearing: str | None = None
+    clr_system = first(tx, agent + "ClrSysMmbId/ClrSysId/Cd")
+    # Russian banks identify themselves by BIK through the RUCBC clearing system.
+    if clr_system is not None and clr_system.upper() == "RUCBC":
+        clearing = first(tx, agent + "ClrSysMmbId/MmbId")
+    return Party(
+        name=name,
+        account=account,
+        tax_id=tax_id,
+        bic=first(tx, agent + "BICFI") or first(tx, agent + "BIC"),
+        bank_name=first(tx, agent + "Nm"),
+        bank_clearing_id=clearing,
+    )
+
+
+def purpose_of(tx: Flat | None) -> str | None:
+    """Unstructured remittance lines joined by a space; else structured references."""
+    if tx is None:
+        return None
+    lines = [t.strip() for t in tx.get("RmtInf/Ustrd", ()) if t.strip()]
+    if lines:
+        return " ".join(lines)
+    refs = [
+        t.strip()
+        for path in ("RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/RfrdDocInf/Nb", "RmtInf/Strd/AddtlRmtInf")
+        for t in tx.get(path, ())
+        if t.strip()
+    ]
+    return " ".join(refs) or None
+
+
+def _useful_ref(value: str | None) -> str | None:
+    if value is None or value.upper() in _EMPTY_REFS:
+        return None
+    return value
+
+
+def bank_tx_code(entry: Flat) -> str | None:
+    """ISO bank transaction code as ``Domain/Family/SubFamily`` (e.g. ``PMNT/RCDT/ESCT``)."""
+    domain = first(entry, "BkTxCd/Domn/Cd")
+    if domain is None:
+        return None
+    family = first(entry, "BkTxCd/Domn/Fmly/Cd") or ""
+    sub = first(entry, "BkTxCd/Domn/Fmly/SubFmlyCd") or ""
+    return "/".join(part for part in (domain, family, sub) if part)
+
+
+def raw_xml(elem: etree._Element) -> str:
+    """The element serialised (bounded), for disputes."""
+    raw = etree.tostring(elem, encoding="unicode", with_tail=False)
+    if len(raw) > RAW_LIMIT_CHARS:
+        return raw[:RAW_LIMIT_CHARS] + "<!-- truncated -->"
+    return raw
+
+
+def _tx_amount(tx: Flat, entry_ccy: str | None, entry_sign: int, *, element: str, line: int | None) -> Decimal | None:
+    """A transaction's signed amount in the entry's currency, or None when it has none."""
+    for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt"):
+        raw = first(tx, path)
+        if raw is None or (entry_ccy is not None and currency_code(first(tx, path + "@Ccy")) != entry_ccy):
+            continue
+        sign = direction(first(tx, "CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line, default=entry_sign)
+        return sign * parse_amount(raw, element=f"{element}/{path}", line=line)
+    return None
+
+
+# Entry-level facts copied into every line's details: key → path below Ntry.
+_ENTRY_DETAILS = (
+    ("entry_ref", "NtryRef"),
+    ("acct_svcr_ref", "AcctSvcrRef"),
+    ("bank_tx_code_proprietary", "BkTxCd/Prtry/Cd"),
+    ("additional_entry_info", "AddtlNtryInf"),
+    ("batch_message_id", "NtryDtls/Btch/MsgId"),
+    ("batch_payment_info_id", "NtryDtls/Btch/PmtInfId"),
+    ("batch_tx_count", "NtryDtls/Btch/NbOfTxs"),
+)
+# Transaction-level facts: key → path below TxDtls.
+_TX_DETAILS = (
+    ("end_to_end_id", "Refs/EndToEndId"),
+    ("instruction_id", "Refs/InstrId"),
+    ("tx_id", "Refs/TxId"),
+    ("mandate_id", "Refs/MndtId"),
+    ("tx_acct_svcr_ref", "Refs/AcctSvcrRef"),
+    ("return_reason", "RtrInf/Rsn/Cd"),
+    ("additional_tx_info", "AddtlTxInf"),
+    ("ultimate_debtor", "RltdPties/UltmtDbtr/Nm"),
+    ("ultimate_creditor", "RltdPties/UltmtCdtr/Nm"),
+    ("creditor_reference", "RmtInf/Strd/CdtrRefInf/Ref"),
+)
+
+
+def entry_lines(
+    ntry: etree._Element, strip: int, *, element: str, own_account: str | None = None
+) -> list[StatementLine]:
+    """The statement lines of one ``<Ntry>`` (see the module docstring for batches).
+
+    ``strip`` is the length of the ``{namespace}`` prefix of tags; ``own_account`` (the
+    statement's account) keeps the account holder from being reported as its own counterparty.
+    """
+    line_no = where(ntry)
+    tx_elems: list[etree._Element] = []
+    entry = flatten(ntry, strip, tx_elems)
+    sign = direction(first(entry, "CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
+    amount = sign * parse_amount(first(entry, "Amt"), element=f"{element}/Amt", line=line_no)
+    currency = currency_code(first(entry, "Amt@Ccy"))
+    reversal = (first(entry, "RvslInd") or "").lower() in {"true", "1"}
+    status, status_code = status_of(entry)
+    booking_date = parse_date(
+        first(entry, "BookgDt/Dt") or first(entry, "BookgDt/DtTm"), element=f"{element}/BookgDt", line=line_no
+    )
+    value_date = parse_date(
+        first(entry, "ValDt/Dt") or first(entry, "ValDt/DtTm"), element=f"{element}/ValDt", line=line_no
+    )
+    entry_ref = _useful_ref(first(entry, "AcctSvcrRef")) or _useful_ref(first(entry, "NtryRef"))
+
+    common: dict[str, str] = {}
+    if status_code is not None:
+        common["entry_status"] = status_code
+    if reversal:
+        common["reversal"] = "true"
+    for key, path in _ENTRY_DETAILS:
+        value = first(entry, path)
+        if value is not None:
+            common[key] = value
+    code = bank_tx_code(entry)
+    if code is not None:
+        common["bank_tx_code"] = code
+
+    txs = [flatten(tx, strip) for tx in tx_elems]
+    raw = raw_xml(ntry)
+    split: list[Decimal] | None = None
+    if len(txs) > 1:
+        split = []
+        for index, (tx, tx_elem) in enumerate(zip(txs, tx_elems, strict=True), start=1):
+            tx_amount = _tx_amount(
+                tx, currency, sign, element=f"{element}/NtryDtls/TxDtls[{index}]", line=where(tx_elem)
+            )
+            if tx_amount is None:
+                split = None
+                break
+            split.append(tx_amount)
+        if split is not None and sum(split, Decimal(0)) != amount:
+            split = None
+    if split is None:
+        # One line for the entry: party data only when it is unambiguous (a single TxDtls).
+        single = txs[0] if len(txs) == 1 else None
+        details = common
+        purpose = purpose_of(single)
+        if len(txs) > 1:
+            details["tx_count"] = str(len(txs))
+            purpose = " | ".join(dict.fromkeys(p for p in map(purpose_of, txs) if p)) or None
+        return [
+            _line(
+                amount=amount, currency=currency, tx=single, sign=sign, reversal=reversal,
+                status=status, booking_date=booking_date, value_date=value_date, bank_ref=entry_ref,
+                purpose=purpose or first(entry, "AddtlNtryInf"), details=details, raw=raw,
+                source_line=line_no, own_account=own_account,
+            )
+        ]  # fmt: skip
+    lines: list[StatementLine] = []
+    # Each payment needs its own reference (the importer deduplicates on it): the bank's
+    # per-transaction references when every transaction has a distinct one, else the entry's
+    # reference with the position in the batch.
+    own_refs = [_useful_ref(first(tx, "Refs/AcctSvcrRef")) for tx in txs]
+    distinct = None not in own_refs and len(set(own_refs)) == len(own_refs) and entry_ref not in own_refs
+    base = entry_ref or _useful_ref(first(txs[0], "Refs/EndToEndId"))
+    for index, (tx, tx_amount) in enumerate(zip(txs, split, strict=True), start=1):
+        details = dict(common)
+        details["batch_index"] = str(index)
+        details["batch_size"] = str(len(txs))
+        ref = own_refs[index - 1] if distinct else (f"{base}/{index}" if base else None)
+        lines.append(
+            _line(
+                amount=tx_amount, currency=currency, tx=tx, sign=-1 if tx_amount < 0 else 1,
+                reversal=reversal, status=status, booking_date=booking_date, value_date=value_date,
+                bank_ref=ref, purpose=purpose_of(tx), details=details, raw=raw,
+                source_line=where(tx_elems[index - 1]) or line_no, own_account=own_account,
+            )
+        )  # fmt: skip
+    return lines
+
+
+def _line(
+    *,
+    amount: Decimal,
+    currency: str | None,
+    tx: Flat | None,
+    sign: int,
+    reversal: bool,
+    status: LineStatus,
+    booking_date: date | None,
+    value_date: date | None,
+    bank_ref: str | None,
+    purpose: str | None,
+    details: dict[str, str],
+    raw: str,
+    source_line: int | None,
+    own_account: str | None,
+) -> StatementLine:
+    counterparty: Party | None = None
+    if tx is not None:
+        for key, path in _TX_DETAILS:
+            value = first(tx, path)
+            if value is not None:
+                details[key] = value
+        if bank_ref is None:
+            bank_ref = _useful_ref(first(tx, "Refs/AcctSvcrRef")) or _useful_ref(first(tx, "Refs/EndToEndId"))
+        payer = party_of(tx, "Dbtr")
+        payee = party_of(tx, "Cdtr")
+        _fill_payment_order(details, "payer", payer)
+        _fill_payment_order(details, "payee", payee)
+        # The counterparty is the other side of the *original* movement: the debtor of money
+        # that came in, the creditor of money that went out. A reversal flips the booking
+        # direction but keeps the parties of the payment it undoes.
+        money_came_in = (sign > 0) != reversal
+        expected, other = (payer, payee) if money_came_in else (payee, payer)
+        # Some banks name only one party; use it unless it is the account holder itself.
+        if expected is None and other is not None and (own_account is None or other.account != own_account):
+            expected = other
+        counterparty = expected
+        if counterparty is not None and counterparty.bic:
+            details["counterparty_bic"] = counterparty.bic
+        if purpose is None:
+            purpose = details.get("additional_tx_info")
+    return StatementLine(
+        amount=amount,
+        currency=currency or "",
+        booking_date=booking_date,
+        value_date=value_date,
+        bank_ref=bank_ref,
+        counterparty_name=counterparty.name if counterparty else None,
+        counterparty_account=counterparty.account if counterparty else None,
+        counterparty_tax_id=counterparty.tax_id if counterparty else None,
+        purpose=purpose,
+        status=status,
+        details=details,
+        raw=raw,
+        source_line=source_line,
+    )
+
+
+def _fill_payment_order(details: dict[str, str], side: str, party: Party | None) -> None:
+    """Payment-order keys (see base.PAYMENT_ORDER_KEYS) from CAMT party data."""
+    if party is None:
+        return
+    for key, value in (
+        ("name", party.name),
+        ("inn", party.tax_id),
+        ("account", party.account),
+        ("bank_name", party.bank_name),
+        ("bank_bik", party.bank_clearing_id),
+    ):
+        if value is not None:
+            details[f"{side}_{key}"] = value
