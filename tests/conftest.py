@@ -36,6 +36,7 @@ def postgres_admin_url() -> Iterator[str]:
         template.dispose()
         admin.dispose()
         yield url
+        shared_db.dispose_engines()
 
 
 @pytest.fixture(scope="session")
@@ -67,9 +68,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: py
     monkeypatch.setenv("SVERKA_VAR_DIR", str(tmp_path / "var"))
     monkeypatch.delenv("SVERKA_REDIS_URL", raising=False)
     get_settings.cache_clear()
-    shared_db._engine_for.cache_clear()
+    shared_db.dispose_engines()
     yield url
-    shared_db._engine_for.cache_clear()
+    shared_db.dispose_engines()
     get_settings.cache_clear()
 
 

@@ -94,3 +94,14 @@ class UpsertSummary(BaseModel):
     invoices_created: int
     invoices_updated: int
     invoices_unchanged: int
+
+
+class ContractIn(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, extra="forbid")
+
+    number: str = Field(min_length=1, max_length=100)
+    contract_date: date | None = None
+    currency: str | None = None
+    partner_name: str = Field(min_length=1)
+    partner_inn: str | None = None
+    partner_kpp: str | None = None

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from services.reconciler.billing import repository
-from services.reconciler.billing.schemas import InvoiceIn, UpsertSummary
+from services.reconciler.billing.schemas import ContractIn, InvoiceIn, UpsertSummary
 from shared import journal
 from shared.errors import InvalidInput
 from shared.models import Contract, Invoice, Partner
@@ -208,3 +208,46 @@ def _upsert_invoice_rows(
     ]
     journal.record_many(session, changes)
     return len(rows), len(updates), unchanged
+
+
+def create_contract(session: Session, item: ContractIn, *, actor: str) -> Contract:
+    """Create a contract (and its partner if new); an existing partner + number is returned as is."""
+    probe = InvoiceIn(
+        invoice_no="-",
+        amount=1,
+        partner_name=item.partner_name,
+        partner_inn=item.partner_inn,
+        partner_kpp=item.partner_kpp,
+    )
+    partners, _ = _ensure_partners(session, [probe], actor)
+    partner_id = partners[_partner_key(probe)]
+    existing = repository.find_contract(session, partner_id, item.number)
+    if existing is not None:
+        return existing
+    contract = Contract(
+        partner_id=partner_id, number=item.number, contract_date=item.contract_date, currency=item.currency
+    )
+    session.add(contract)
+    session.flush()
+    journal.record(
+        session,
+        journal.Change(
+            actor,
+            "contract.created",
+            "contract",
+            contract.id or 0,
+            after={"number": contract.number, "partner_id": partner_id},
+        ),
+    )
+    return contract
+
+
+def upsert_invoice(session: Session, item: InvoiceIn, *, actor: str) -> Invoice:
+    """Create or update one invoice and return it."""
+    upsert_invoices(session, [item], actor=actor)
+    partners, _ = _ensure_partners(session, [item], actor)
+    wanted = _invoice_key(item.direction, partners[_partner_key(item)], item.invoice_no)
+    for invoice in repository.invoices_by_number(session, [item.invoice_no]):
+        if _invoice_key(invoice.direction, invoice.partner_id, invoice.number) == wanted:
+            return invoice
+    raise AssertionError("an upserted invoice must be found")  # pragma: no cover

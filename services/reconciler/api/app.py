@@ -1,0 +1,38 @@
+"""The reconciler's FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.reconciler.api.errors import install_error_handlers
+from services.reconciler.api.health import router as health_router
+from services.reconciler.billing.endpoints import router as billing_router
+from services.reconciler.intake.endpoints import router as intake_router
+from services.reconciler.payments.endpoints import router as payments_router
+
+API_TITLE = "Sverka"
+API_DESCRIPTION = (
+    "Payment reconciliation: bank statements in, payments matched to invoices, partners notified. "
+    "Amounts are decimal strings with their currency; timestamps are UTC ISO 8601."
+)
+
+
+def create_app(*, run_worker: bool = False) -> FastAPI:
+    """Build the app. ``run_worker`` starts the in-process worker loop (embedded mode)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if run_worker:
+            from shared.tasks import enqueue
+
+            enqueue("reconciler.match_open_lines")  # anything left open by a previous run
+        yield
+
+    app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    for router in (health_router, billing_router, intake_router, payments_router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,97 @@
+"""Read models of the billing area: an invoice with its status, amounts and allocations."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from services.reconciler.billing import repository
+from services.reconciler.billing.schemas import AllocationOut, ContractOut, InvoiceOut
+from shared.errors import NotFound
+from shared.models import Contract, Invoice
+from shared.money import format_amount
+
+
+def invoice_view(session: Session, invoice: Invoice, *, with_allocations: bool = True) -> InvoiceOut:
+    partner = repository.get_partner(session, invoice.partner_id)
+    contract = repository.get_contract(session, invoice.contract_id) if invoice.contract_id else None
+    allocations = []
+    if with_allocations:
+        allocations = [
+            AllocationOut(
+                id=a_id,
+                transaction_id=tx_id,
+                bank_ref=bank_ref,
+                amount=format_amount(amount, currency),
+                currency=currency,
+                kind=kind,
+                confidence=confidence,
+                reasons=reasons,
+                created_by=created_by,
+                created_at=created_at.isoformat(),
+                reversed_at=reversed_at.isoformat() if reversed_at else None,
+            )
+            for (
+                a_id,
+                tx_id,
+                bank_ref,
+                amount,
+                currency,
+                kind,
+                confidence,
+                reasons,
+                created_by,
+                created_at,
+                reversed_at,
+            ) in repository.allocations_of_invoice(session, invoice.id or 0)
+        ]
+    return InvoiceOut(
+        id=invoice.id or 0,
+        number=invoice.number,
+        direction=invoice.direction,
+        partner_id=invoice.partner_id,
+        partner_name=partner.name if partner else "",
+        contract_id=invoice.contract_id,
+        contract_no=contract.number if contract else None,
+        invoice_date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        amount=format_amount(invoice.amount_minor, invoice.currency),
+        paid=format_amount(invoice.paid_minor, invoice.currency),
+        outstanding=format_amount(invoice.outstanding_minor, invoice.currency),
+        currency=invoice.currency,
+        status=invoice.status,
+        allocations=allocations,
+    )
+
+
+def get_invoice_view(session: Session, invoice_id: int) -> InvoiceOut:
+    invoice = repository.get_invoice(session, invoice_id)
+    if invoice is None:
+        raise NotFound(f"invoice {invoice_id} not found")
+    return invoice_view(session, invoice)
+
+
+def find_invoice_view(session: Session, number: str, direction: str) -> InvoiceOut:
+    invoice = repository.find_invoice(session, number, direction)
+    if invoice is None:
+        raise NotFound(f"{direction} invoice {number!r} not found", field="number")
+    return invoice_view(session, invoice)
+
+
+def contract_view(session: Session, contract: Contract) -> ContractOut:
+    return ContractOut(
+        id=contract.id or 0,
+        number=contract.number,
+        partner_id=contract.partner_id,
+        contract_date=contract.contract_date,
+        invoices=[
+            invoice_view(session, inv, with_allocations=False)
+            for inv in repository.invoices_of_contract(session, contract.id or 0)
+        ],
+    )
+
+
+def get_contract_view(session: Session, contract_id: int) -> ContractOut:
+    contract = repository.get_contract(session, contract_id)
+    if contract is None:
+        raise NotFound(f"contract {contract_id} not found")
+    return contract_view(session, contract)

@@ -1,0 +1,1 @@
+"""Payments: the stored bank lines, read with their allocations."""

@@ -1,0 +1,128 @@
+"""Background work: Celery on Redis in production, an in-process worker in the embedded mode.
+
+Tasks are plain functions registered by name (``reconciler.match_lines``); they take ids, open
+their own session, and return early when the work is already done, because with
+``task_acks_late`` a task may run twice. They are enqueued only after the transaction that
+asked for them committed (:func:`enqueue_after_commit`), so a worker never looks for rows that
+do not exist yet, or never will.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlmodel import Session
+
+from shared.config import get_settings
+
+log = logging.getLogger("sverka.tasks")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_REGISTRY: dict[str, Callable[..., Any]] = {}
+# Modules whose import registers tasks; named, not imported, so shared/ knows nothing of services.
+TASK_MODULES = ("services.reconciler.tasks", "services.notifier.tasks")
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def task(name: str) -> Callable[[F], F]:
+    """Register ``fn`` under an explicit, stable name (names are part of the queue contract)."""
+
+    def register(fn: F) -> F:
+        _REGISTRY[name] = fn
+        return fn
+
+    return register
+
+
+def registered(name: str) -> Callable[..., Any]:
+    if name not in _REGISTRY:
+        _import_task_modules()
+    return _REGISTRY[name]
+
+
+def _import_task_modules() -> None:
+    import importlib
+
+    for module in TASK_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # a service not installed in this process
+            if exc.name != module:
+                raise
+
+
+@lru_cache(maxsize=1)
+def celery_app() -> Any:
+    """The Celery application, configured for at-least-once delivery that is safe to repeat."""
+    from celery import Celery
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise RuntimeError("SVERKA_REDIS_URL is not set: the Celery topology needs Redis")
+    app = Celery("sverka", broker=settings.redis_url, backend=None)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        task_routes={"reconciler.*": {"queue": "reconciler"}, "notifier.*": {"queue": "notifier"}},
+        task_default_queue="reconciler",
+        timezone="UTC",
+    )
+    _import_task_modules()
+    for name, fn in _REGISTRY.items():
+        app.task(name=name)(fn)
+    return app
+
+
+def _in_process_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            # One thread: embedded mode serialises background writes (SQLite has one writer anyway).
+            _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sverka-worker")
+        return _executor
+
+
+def _run_logged(name: str, kwargs: dict[str, Any]) -> Any:
+    try:
+        return registered(name)(**kwargs)
+    except Exception:
+        log.exception("task %s failed", name)
+        raise
+
+
+def enqueue(name: str, **kwargs: Any) -> Future[Any] | None:
+    """Run a task in the background: on Celery when Redis is configured, else in this process."""
+    if get_settings().redis_url:
+        celery_app().send_task(name, kwargs=kwargs)
+        return None
+    return _in_process_executor().submit(_run_logged, name, kwargs)
+
+
+def enqueue_after_commit(session: Session, name: str, **kwargs: Any) -> None:
+    """Enqueue once ``session`` commits; nothing happens if it rolls back."""
+
+    def _after_commit(_: Session) -> None:
+        try:
+            enqueue(name, **kwargs)
+        except Exception:  # the change is committed; a lost nudge is recovered by the periodic run
+            log.exception("could not enqueue %s after commit", name)
+
+    event.listen(session, "after_commit", _after_commit, once=True)
+
+
+def drain_in_process(timeout: float = 60.0) -> None:
+    """Wait until in-process work queued so far has finished (tests and the demo use it)."""
+    if _executor is not None:
+        _executor.submit(lambda: None).result(timeout=timeout)
