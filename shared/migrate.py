@@ -19,7 +19,7 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine | None = None, revision: str = "head") -> None:
+def upgrade(engine: Engine | None = None, revision: str = "heads") -> None:
     """Bring the database to ``revision``; safe to run on every start."""
     config = alembic_config()
     with (engine or get_engine()).begin() as connection:

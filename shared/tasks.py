@@ -26,6 +26,8 @@ log = logging.getLogger("sverka.tasks")
 F = TypeVar("F", bound=Callable[..., Any])
 
 _REGISTRY: dict[str, Callable[..., Any]] = {}
+# name → interval in seconds, for tasks that run on a schedule (Celery beat, or the in-process scheduler).
+_PERIODIC: dict[str, float] = {}
 # Modules whose import registers tasks; named, not imported, so shared/ knows nothing of services.
 TASK_MODULES = ("services.reconciler.tasks", "services.notifier.tasks")
 _lock = threading.Lock()
@@ -40,6 +42,22 @@ def task(name: str) -> Callable[[F], F]:
         return fn
 
     return register
+
+
+def periodic(name: str, every_seconds: float) -> Callable[[F], F]:
+    """Register a task that also runs on a schedule. Ticks must be harmless if doubled."""
+
+    def register(fn: F) -> F:
+        _REGISTRY[name] = fn
+        _PERIODIC[name] = every_seconds
+        return fn
+
+    return register
+
+
+def periodic_tasks() -> dict[str, float]:
+    _import_task_modules()
+    return dict(_PERIODIC)
 
 
 def registered(name: str) -> Callable[..., Any]:
@@ -82,6 +100,7 @@ def celery_app() -> Any:
     _import_task_modules()
     for name, fn in _REGISTRY.items():
         app.task(name=name)(fn)
+    app.conf.beat_schedule = {name: {"task": name, "schedule": every} for name, every in _PERIODIC.items()}
     return app
 
 
@@ -126,3 +145,22 @@ def drain_in_process(timeout: float = 60.0) -> None:
     """Wait until in-process work queued so far has finished (tests and the demo use it)."""
     if _executor is not None:
         _executor.submit(lambda: None).result(timeout=timeout)
+
+
+def start_in_process_scheduler(stop: threading.Event) -> threading.Thread:
+    """Embedded mode's beat: enqueue each periodic task on its interval until ``stop`` is set."""
+    import time
+
+    def loop() -> None:
+        due = dict.fromkeys(periodic_tasks(), 0.0)
+        while not stop.is_set():
+            now = time.monotonic()
+            for name, every in periodic_tasks().items():
+                if now >= due.get(name, 0.0):
+                    due[name] = now + every
+                    enqueue(name)
+            stop.wait(1.0)
+
+    thread = threading.Thread(target=loop, name="sverka-scheduler", daemon=True)
+    thread.start()
+    return thread

@@ -20,6 +20,18 @@ from shared.models.billing import Contract, Invoice, Partner, PartnerAccount  # 
 from shared.models.matching import Allocation, LearnedAccount  # noqa: E402
 from shared.models.notify import OutboxEvent  # noqa: E402
 
+
+def _register_all_table_modules() -> None:
+    """Import every module of this package so each area's tables join the metadata (migrations see them)."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+
+
+_register_all_table_modules()
+
 __all__ = [
     "Allocation",
     "BankAccount",

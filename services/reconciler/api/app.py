@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,11 +26,14 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = threading.Event()
         if run_worker:
-            from shared.tasks import enqueue
+            from shared.tasks import enqueue, start_in_process_scheduler
 
             enqueue("reconciler.match_open_lines")  # anything left open by a previous run
+            start_in_process_scheduler(stop)
         yield
+        stop.set()
 
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
