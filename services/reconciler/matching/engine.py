@@ -1,19 +1,29 @@
 """The matching decision core: pure, deterministic, no I/O.
 
-First version (the skeleton's): a line is settled automatically only when an invoice number
-appears in its purpose text and the line's open amount equals that invoice's outstanding
-amount, in the right direction (credits → receivables, debits → payables) and currency. For
-a payable, whose number is only unique per supplier, the payee must also be identified by
-tax id or account. Anything else is left for review. Precision first: a wrong allocation
-costs more than a missed one.
+``match_lines`` reads each bank line like a careful accountant: who paid (tax id, account,
+learned accounts, then names), what the purpose names (invoice numbers as people write them,
+contract numbers, a third party's INN), and whether the amount fits. Every rule in
+``rules`` that fits proposes allocations with a confidence and readable reasons; the engine
+books the best proposal automatically only when it reaches ``policy.auto_confidence`` and no
+*different* proposal comes within ``AMBIGUITY_MARGIN`` of it. Otherwise the candidates go to a
+person as ranked suggestions, or, when nothing fits, the line is left alone.
+
+Lines are decided in the order given; what one automatic decision allocates is taken off the
+invoices before the next line is looked at, so nothing is spent twice. Precision comes first: a
+wrong automatic allocation costs an accountant far more than a suggestion does.
+
+See ``docs/matching.md`` for the rules, their confidences and the reason codes.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from services.reconciler.matching import rules
+from services.reconciler.matching.book import InvoiceBook
+from services.reconciler.matching.payers import PartnerDirectory
+from services.reconciler.matching.rules import LineContext, Proposal
+from services.reconciler.matching.text import normalise_reference, read_purpose
 from services.reconciler.matching.types import (
     Decision,
     LearnedFacts,
@@ -21,29 +31,16 @@ from services.reconciler.matching.types import (
     OpenInvoice,
     PartnerFacts,
     PaymentLine,
-    ProposedAllocation,
     Reason,
+    Suggestion,
 )
 
-_TOKEN = re.compile(r"[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё/\-]*")
+__all__ = ["AMBIGUITY_MARGIN", "match_lines", "normalise_reference"]
 
-
-def normalise_reference(text: str) -> str:
-    """Upper-case alphanumerics only: 'inv-2026-00042' and 'INV 2026 00042' compare equal."""
-    return "".join(ch for ch in text.upper() if ch.isalnum())
-
-
-def _purpose_keys(purpose: str) -> set[str]:
-    """Every normalised run of 1–4 consecutive tokens, so 'INV 2026 00042' is found too."""
-    tokens = [normalise_reference(t) for t in _TOKEN.findall(purpose)]
-    tokens = [t for t in tokens if t]
-    keys: set[str] = set()
-    for i in range(len(tokens)):
-        joined = ""
-        for j in range(i, min(i + 4, len(tokens))):
-            joined += tokens[j]
-            keys.add(joined)
-    return keys
+# A runner-up this close to the best proposal makes the line ambiguous: a person decides.
+AMBIGUITY_MARGIN = 0.05
+# What a purpose saying "bank fee", "salary", "refund"… leaves of any proposal: a suggestion.
+NOT_INVOICE_CAP = 0.5
 
 
 def match_lines(
@@ -53,51 +50,102 @@ def match_lines(
     learned: LearnedFacts | None = None,
     policy: MatchPolicy | None = None,
 ) -> list[Decision]:
-    """Decide every line; invoices consumed by one decision are not offered to the next."""
-    del learned, policy  # the skeleton matcher uses neither
-    by_number: dict[str, list[OpenInvoice]] = defaultdict(list)
-    for inv in invoices:
-        by_number[normalise_reference(inv.number)].append(inv)
-    partner_by_tax: dict[str, int] = {}
-    partner_by_account: dict[str, int] = {}
-    for p in partners:
-        for tax_id in p.tax_ids:
-            partner_by_tax[tax_id] = p.id
-        for account in p.accounts:
-            partner_by_account[account] = p.id
-    outstanding: dict[int, int] = {}
+    """Decide every line, in order; invoices consumed by one decision are not offered to the next."""
+    learned = learned or LearnedFacts()
+    policy = policy or MatchPolicy()
+    book = InvoiceBook(invoices, learned)
+    directory = PartnerDirectory(partners, learned)
     decisions: list[Decision] = []
     for line in lines:
-        payer = partner_by_tax.get(line.counterparty_tax_id or "") or partner_by_account.get(
-            line.counterparty_account or ""
-        )
-        found: list[OpenInvoice] = []
-        for key in _purpose_keys(line.purpose or ""):
-            for inv in by_number.get(key, ()):
-                left = outstanding.get(inv.id, inv.outstanding_minor)
-                if (
-                    inv.direction == line.direction
-                    and inv.currency == line.currency
-                    and left == line.open_minor
-                    and (inv.direction == "receivable" or inv.partner_id == payer)
-                    and inv not in found
-                ):
-                    found.append(inv)
-        if len(found) == 1:
-            inv = found[0]
-            outstanding[inv.id] = 0
-            decisions.append(
-                Decision(
-                    line_id=line.id,
-                    outcome="auto",
-                    confidence=1.0,
-                    reasons=(
-                        Reason("reference_in_purpose", f"invoice {inv.number} named in the purpose"),
-                        Reason("amount_equal", "amount equals the invoice's outstanding amount"),
-                    ),
-                    allocations=(ProposedAllocation(inv.id, line.open_minor),),
-                )
-            )
-        else:
-            decisions.append(Decision(line_id=line.id, outcome="none", confidence=0.0, reasons=()))
+        decision = _decide(line, book, directory, policy)
+        if decision.outcome == "auto":
+            book.consume(decision.allocations)
+        decisions.append(decision)
     return decisions
+
+
+def _decide(line: PaymentLine, book: InvoiceBook, directory: PartnerDirectory, policy: MatchPolicy) -> Decision:
+    amount = line.open_minor
+    if line.amount_minor == 0 or amount <= 0:
+        return Decision(line.id, "none", 0.0, (Reason("line_fully_allocated", "nothing left to allocate on the line"),))
+    facts = read_purpose(line.purpose)
+    payer = directory.identify(line)
+    named: dict[int, str] = {}
+    for tax_id, partner_ids in sorted(directory.by_tax_ids(facts.tax_ids).items()):
+        for partner_id in partner_ids - payer.partner_ids:
+            named.setdefault(partner_id, tax_id)
+    direction = line.direction
+    currency = line.currency.upper()
+    ctx = LineContext(
+        line=line,
+        amount=amount,
+        direction=direction,
+        currency=currency,
+        facts=facts,
+        payer=payer,
+        named=named,
+        refs=book.find_references(facts.keys, payer.partner_ids | frozenset(named), direction, currency),
+        book=book,
+        directory=directory,
+        policy=policy,
+    )
+    rules.referenced_invoices(ctx)
+    rules.contract_invoices(ctx)
+    has_equal = rules.partner_amount(ctx)
+    if not has_equal and not _settled(ctx.proposals, policy):
+        rules.partner_subsets(ctx)
+    if not ctx.proposals:
+        rules.partner_shortfall(ctx)
+    if not ctx.proposals:
+        rules.amount_anywhere(ctx)
+    reasons = payer.reasons
+    if facts.not_invoice:
+        reasons += (Reason("not_invoice_payment", f"purpose says «{facts.not_invoice}»: not a payment for an invoice"),)
+        ctx.proposals = [
+            Proposal(p.allocations, min(p.confidence, NOT_INVOICE_CAP), p.reasons, p.rule) for p in ctx.proposals
+        ]
+    return _choose(line, ctx.proposals, reasons, policy)
+
+
+def _settled(proposals: list[Proposal], policy: MatchPolicy) -> bool:
+    return any(p.confidence >= policy.auto_confidence for p in proposals)
+
+
+def _merge(proposals: list[Proposal]) -> list[Proposal]:
+    """Proposals that allocate identically are one proposal: the best confidence, all reasons."""
+    merged: dict[tuple[tuple[int, int], ...], Proposal] = {}
+    for p in proposals:
+        known = merged.get(p.key)
+        if known is None:
+            merged[p.key] = p
+            continue
+        best, other = (p, known) if p.confidence > known.confidence else (known, p)
+        reasons = best.reasons + tuple(r for r in other.reasons if r not in best.reasons)
+        merged[p.key] = Proposal(best.allocations, best.confidence, reasons, best.rule)
+    return sorted(merged.values(), key=lambda p: (-p.confidence, p.key))
+
+
+def _choose(line: PaymentLine, proposals: list[Proposal], reasons: tuple[Reason, ...], policy: MatchPolicy) -> Decision:
+    ranked = _merge(proposals)
+    if not ranked:
+        return Decision(line.id, "none", 0.0, (*reasons, Reason("nothing_fits", "no open invoice fits this line")))
+    best = ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    close = runner_up is not None and runner_up.confidence > best.confidence - AMBIGUITY_MARGIN
+    if best.confidence >= policy.auto_confidence and not close:
+        return Decision(line.id, "auto", best.confidence, reasons + best.reasons, allocations=best.allocations)
+    shown = ranked[: policy.max_suggestions]
+    suggestions = tuple(
+        Suggestion(a.invoice_id, a.amount_minor, p.confidence, p.reasons, alternative=n)
+        for n, p in enumerate(shown)
+        for a in p.allocations
+    )
+    if close:
+        tied = sum(1 for p in ranked if p.confidence > best.confidence - AMBIGUITY_MARGIN)
+        why = Reason("ambiguous", f"{tied} candidates fit almost equally well; a person must choose")
+    else:
+        why = Reason(
+            "below_auto_confidence",
+            f"best candidate is {best.confidence:.2f} sure, below the automatic threshold {policy.auto_confidence:.2f}",
+        )
+    return Decision(line.id, "suggest", best.confidence, (*reasons, why), suggestions=suggestions)

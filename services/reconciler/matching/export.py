@@ -22,8 +22,16 @@ HEADER = ("bank_ref", "invoice_no", "amount", "kind", "confidence")
 def write_allocations_csv(session: Session, out: TextIO) -> int:
     """Write the CSV to ``out``; returns the number of rows."""
     query = (
-        select(*columns(BankTransaction.bank_ref, Invoice.number, Allocation.amount_minor, Allocation.currency,
-                        Allocation.kind, Allocation.confidence))
+        select(
+            *columns(
+                BankTransaction.bank_ref,
+                Invoice.number,
+                Allocation.amount_minor,
+                Allocation.currency,
+                Allocation.kind,
+                Allocation.confidence,
+            )
+        )
         .join(BankTransaction, col(BankTransaction.id) == col(Allocation.transaction_id))
         .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
         .where(col(Allocation.reversed_at).is_(None))
@@ -32,7 +40,9 @@ def write_allocations_csv(session: Session, out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(HEADER)
     count = 0
-    for bank_ref, number, amount, currency, kind, confidence in session.execute(query.execution_options(yield_per=5000)):
+    for bank_ref, number, amount, currency, kind, confidence in session.execute(
+        query.execution_options(yield_per=5000)
+    ):
         writer.writerow((bank_ref or "", number, format_amount(amount, currency), kind, f"{confidence:.3f}"))
         count += 1
     return count

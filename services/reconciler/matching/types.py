@@ -101,6 +101,9 @@ class Suggestion:
     amount_minor: int
     confidence: float
     reasons: tuple[Reason, ...]
+    # Suggestions with the same number form one alternative (a batch: several invoices paid by
+    # the line together); 0 is the best alternative. Accepting one accepts its whole group.
+    alternative: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,143 @@
+"""Who is on the other side of a bank line.
+
+Structured fields first, because they identify a legal entity: the tax id (INN), then the
+account, then accounts accountants confirmed before (learned). Names come last and only when
+the line carries no tax id at all: a *different* tax id means a different legal entity, whatever
+its name ("Ромашка-12" and "Ромашка-121" are 95 % alike and two companies). Names are compared
+without legal forms and quotes (``ООО "Ромашка"`` = ``Ромашка ООО``), exactly first, then
+fuzzily with rapidfuzz, and a fuzzy match must keep every digit of the name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from services.reconciler.matching.types import LearnedFacts, PartnerFacts, PaymentLine, Reason
+
+IdentifiedBy = Literal["tax_id", "account", "learned_account", "name", "name_fuzzy"]
+
+# How much less a rule may trust a partner identified this way than one identified by tax id.
+IDENTIFICATION_PENALTY: dict[IdentifiedBy, float] = {
+    "tax_id": 0.0,
+    "account": 0.0,
+    "learned_account": 0.01,
+    "name": 0.02,
+    "name_fuzzy": 0.08,
+}
+FUZZY_NAME_CUTOFF = 92.0
+
+_LEGAL_FORMS = re.compile(
+    r"\b(?:общество с ограниченной ответственностью|публичное акционерное общество|"
+    r"акционерное общество|закрытое акционерное общество|открытое акционерное общество|"
+    r"индивидуальный предприниматель|ооо|оао|зао|пао|ао|ип|нко|ано|llc|ltd|limited|gmbh|inc|"
+    r"corp|plc|ag|sa|bv|oy|ab)\b\.?"
+)
+_NOT_WORD = re.compile(r"[^\w]+")
+_DIGITS = re.compile(r"\d+")
+
+
+def normalise_name(name: str) -> str:
+    """Lower case, no legal form, no quotes or punctuation, single spaces."""
+    text = name.lower().replace("ё", "е")
+    text = _LEGAL_FORMS.sub(" ", text)
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def _digits(text: str) -> str:
+    return "".join(_DIGITS.findall(text))
+
+
+def _clean_id(value: str | None) -> str:
+    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """The partner(s) a line's counterparty is, how we know, and the words for it."""
+
+    partner_ids: frozenset[int]
+    by: IdentifiedBy | None
+    reasons: tuple[Reason, ...]
+
+    @property
+    def penalty(self) -> float:
+        return IDENTIFICATION_PENALTY[self.by] if self.by else 0.0
+
+
+UNKNOWN = Identification(frozenset(), None, ())
+
+
+class PartnerDirectory:
+    """Indexes over partners for identification by tax id, account and name."""
+
+    def __init__(self, partners: Iterable[PartnerFacts], learned: LearnedFacts) -> None:
+        self._names: dict[int, str] = {}
+        self._by_tax: dict[str, set[int]] = defaultdict(set)
+        self._by_account: dict[str, set[int]] = defaultdict(set)
+        self._by_name: dict[str, set[int]] = defaultdict(set)
+        for p in partners:
+            self._names[p.id] = p.name
+            for tax_id in p.tax_ids:
+                if _clean_id(tax_id):
+                    self._by_tax[_clean_id(tax_id)].add(p.id)
+            for account in p.accounts:
+                if _clean_id(account):
+                    self._by_account[_clean_id(account)].add(p.id)
+            if normalise_name(p.name):
+                self._by_name[normalise_name(p.name)].add(p.id)
+        self._learned_accounts = {
+            _clean_id(acc): pid for acc, pid in learned.account_partner.items() if pid in self._names
+        }
+        self._name_choices = list(self._by_name)
+
+    def name(self, partner_id: int) -> str:
+        return self._names.get(partner_id, f"#{partner_id}")
+
+    def by_tax_ids(self, tax_ids: Iterable[str]) -> dict[str, frozenset[int]]:
+        """Partners named by tax id (e.g. in a purpose text)."""
+        return {t: frozenset(self._by_tax[t]) for t in tax_ids if t in self._by_tax}
+
+    def identify(self, line: PaymentLine) -> Identification:
+        tax_id = _clean_id(line.counterparty_tax_id)
+        account = _clean_id(line.counterparty_account)
+        if tax_id in self._by_tax:
+            ids = frozenset(self._by_tax[tax_id])
+            return Identification(ids, "tax_id", (self._reason("payer_tax_id", f"INN {tax_id}", ids),))
+        if account in self._by_account:
+            ids = frozenset(self._by_account[account])
+            return Identification(ids, "account", (self._reason("payer_account", f"account {account}", ids),))
+        if account in self._learned_accounts:
+            ids = frozenset({self._learned_accounts[account]})
+            return Identification(
+                ids, "learned_account", (self._reason("payer_learned_account", f"account {account}", ids),)
+            )
+        if tax_id or not line.counterparty_name:
+            return UNKNOWN
+        return self._identify_by_name(line.counterparty_name)
+
+    def _identify_by_name(self, raw: str) -> Identification:
+        name = normalise_name(raw)
+        if not name:
+            return UNKNOWN
+        if name in self._by_name:
+            ids = frozenset(self._by_name[name])
+            return Identification(ids, "name", (self._reason("payer_name", f"name «{raw}»", ids),))
+        found = process.extract(name, self._name_choices, scorer=fuzz.token_sort_ratio, limit=2)
+        good = [(choice, score) for choice, score, _ in found if score >= FUZZY_NAME_CUTOFF]
+        if not good or _digits(good[0][0]) != _digits(name):
+            return UNKNOWN
+        if len(good) == 2 and good[1][1] >= good[0][1] - 2 and _digits(good[1][0]) == _digits(name):
+            return UNKNOWN  # two partners look alike: a name cannot tell them apart
+        ids = frozenset(self._by_name[good[0][0]])
+        reason = self._reason("payer_name_fuzzy", f"name «{raw}» (similarity {good[0][1]:.0f}%)", ids)
+        return Identification(ids, "name_fuzzy", (reason,))
+
+    def _reason(self, code: str, what: str, ids: frozenset[int]) -> Reason:
+        names = ", ".join(sorted(self.name(i) for i in ids))
+        return Reason(code, f"payer {what} = partner {names}")

@@ -1,0 +1,145 @@
+"""Reading a payment purpose the way an accountant skims it.
+
+People write the same invoice number many ways (``INV-2026-00042``, ``inv 2026 00042``,
+``№42``, ``сч.42``), mix Cyrillic and Latin look-alike letters, and surround it with dates,
+amounts and VAT percentages that look like numbers too. This module turns free text into:
+
+* reference *keys*: every run of 1–4 adjacent alphanumeric tokens glued together, after
+  dates, money amounts and percentages are cut out so "от 01.03.2026" or "НДС 20%" cannot
+  pose as an invoice number; runs never cross a comma or semicolon, so a listed
+  "№ 5, 6" is not read as "56";
+* the dates written in it (an invoice date there corroborates a short reference);
+* the tax ids (INN) it names (a third party paying for a partner names the partner);
+* whether it says the payment is not for an invoice at all (bank fees, interest, salaries,
+  refunds), and whether it says the payment is a part (prepayment, final settlement).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+# Cyrillic letters that look like Latin ones: people (and OCR) swap them freely in numbers.
+_LOOKALIKES = str.maketrans("АВЕКМНОРСТУХЁ", "ABEKMHOPCTYXE")
+
+_DATE_DMY = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?!\d)")
+_DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# Money: "144192.75", "1 234 567,89"; percentages: "20%", "0,5 %".
+_MONEY = re.compile(r"(?<![\d.,])\d{1,3}(?:[  ]\d{3})+[.,]\d{2}(?!\d)|(?<![\d.,])\d+[.,]\d{2}(?![\d.,]\d)")
+_PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
+_SEGMENT_BREAK = re.compile(r"[,;\n\r\t]+")
+_TOKEN = re.compile(r"[0-9]+|[A-ZА-Я]+")
+_TAX_ID = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
+
+# Purposes that say "this is not an invoice payment". A careful accountant never settles an
+# invoice with a bank fee, interest, salary or a refund, whatever the amount.
+_NOT_INVOICE = re.compile(
+    r"комисси|выплат\w* процент|процент\w* на остат|начислен\w* процент|заработн\w* плат|зарплат|"
+    r"\bзп\b|отпускн|больничн|пособи[ея]|\bвозврат(?:а|у|ом)?\b|\brefund|\bsalar|\bpayroll|"
+    r"\binterest\b|bank (?:fee|charge)|\bcommission",
+)
+# Purposes that say the payment is a part of an invoice.
+_PARTIAL_HINT = re.compile(
+    r"предоплат|\bаванс|частичн|\bчасть\b|\bчасти\b|окончательн|доплат|остаток|остатка|рассрочк|"
+    r"\bpartial|\bprepay|\badvance|\binstal+ment|\bbalance\b",
+)
+
+MAX_KEY_TOKENS = 4
+# Longer runs are prose, not a number; stopping there keeps a line's key count small.
+MAX_KEY_LEN = 32
+
+
+def fold(text: str) -> str:
+    """Upper case with Cyrillic look-alike letters folded to Latin ones."""
+    return text.upper().translate(_LOOKALIKES)
+
+
+def normalise_reference(text: str) -> str:
+    """Upper-case alphanumerics, Cyrillic look-alikes folded to Latin.
+
+    'inv-2026-00042', 'INV 2026 00042' and 'ІNV-2026-00042' typed with a Cyrillic 'С' or 'Н'
+    compare equal. Used for invoice numbers, contract numbers and learned aliases alike.
+    """
+    return "".join(ch for ch in fold(text) if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class PurposeFacts:
+    """What a purpose text says, reduced to what matching needs."""
+
+    keys: tuple[str, ...]
+    dates: frozenset[date]
+    tax_ids: frozenset[str]
+    not_invoice: str | None
+    partial_hint: bool
+
+
+def _parse_dates(text: str) -> set[date]:
+    found: set[date] = set()
+    for d, m, y in _DATE_DMY.findall(text):
+        year = int(y) + (2000 if len(y) == 2 else 0)
+        try:
+            found.add(date(year, int(m), int(d)))
+        except ValueError:
+            continue
+    for y, m, d in _DATE_ISO.findall(text):
+        try:
+            found.add(date(int(y), int(m), int(d)))
+        except ValueError:
+            continue
+    return found
+
+
+def reference_keys(text: str) -> tuple[str, ...]:
+    """Candidate reference keys in ``text``, in order of appearance, without duplicates.
+
+    Only keys with a digit are kept: no invoice or contract number is letters alone.
+    """
+    cleaned = _DATE_ISO.sub(" ", _DATE_DMY.sub(" ", text))
+    cleaned = _PERCENT.sub(" ", _MONEY.sub(" ", cleaned))
+    cleaned = fold(cleaned)
+    keys: dict[str, None] = {}
+    for segment in _SEGMENT_BREAK.split(cleaned):
+        tokens = _TOKEN.findall(segment)
+        numeric = [t[0].isdigit() for t in tokens]  # a token is all digits or all letters
+        for i in range(len(tokens)):
+            joined = ""
+            has_digit = False
+            for j in range(i, min(i + MAX_KEY_TOKENS, len(tokens))):
+                joined += tokens[j]
+                if len(joined) > MAX_KEY_LEN:
+                    break
+                has_digit = has_digit or numeric[j]
+                if has_digit:
+                    keys.setdefault(joined)
+    return tuple(keys)
+
+
+def read_purpose(purpose: str | None) -> PurposeFacts:
+    """Everything matching needs from one purpose text."""
+    text = (purpose or "").replace("ё", "е").replace("Ё", "Е")
+    lower = text.lower()  # the keyword patterns are lower case: cheaper than IGNORECASE
+    blocked = _NOT_INVOICE.search(lower)
+    return PurposeFacts(
+        keys=reference_keys(text),
+        dates=frozenset(_parse_dates(text)),
+        tax_ids=frozenset(_TAX_ID.findall(text)),
+        not_invoice=blocked.group(0) if blocked else None,
+        partial_hint=bool(_PARTIAL_HINT.search(lower)),
+    )
+
+
+def is_transposition(written: str, key: str) -> bool:
+    """True when ``written`` is ``key`` with two adjacent, different digits swapped.
+
+    The one typo that keeps every digit (so amount and payer can confirm it) and the one people
+    make most when copying numbers by hand.
+    """
+    if len(written) != len(key) or len(key) < 3 or written == key:
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(written, key, strict=True)) if a != b]
+    if len(diff) != 2 or diff[1] != diff[0] + 1:
+        return False
+    i = diff[0]
+    return key[i].isdigit() and key[i + 1].isdigit() and written[i] == key[i + 1] and written[i + 1] == key[i]

@@ -1,0 +1,105 @@
+"""Small hand-made worlds for matcher tests: one call per thing, overrides by keyword."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.reconciler.matching.engine import match_lines
+from services.reconciler.matching.types import (
+    Decision,
+    Direction,
+    LearnedFacts,
+    MatchPolicy,
+    OpenInvoice,
+    PartnerFacts,
+    PaymentLine,
+)
+
+ROMASHKA = PartnerFacts(1, 'ООО "Ромашка"', ("7701000001",), ("40702810000000000001",))
+VEKTOR = PartnerFacts(2, 'АО "Вектор"', ("7702000002",), ("40702810000000000002",))
+GRANIT = PartnerFacts(3, 'ООО "Гранит"', ("7703000003",), ("40702810000000000003",))
+PARTNERS = (ROMASHKA, VEKTOR, GRANIT)
+BANK_TAX_ID = "7707083893"
+
+_next_id = iter(range(1000, 10**9))
+
+
+def invoice(
+    number: str,
+    amount: int,
+    partner: PartnerFacts = ROMASHKA,
+    *,
+    direction: Direction = "receivable",
+    outstanding: int | None = None,
+    currency: str = "RUB",
+    invoice_date: date | None = date(2026, 3, 2),
+    contract_number: str | None = None,
+    id: int | None = None,
+) -> OpenInvoice:
+    return OpenInvoice(
+        id=id if id is not None else next(_next_id),
+        number=number,
+        direction=direction,
+        partner_id=partner.id,
+        amount_minor=amount,
+        outstanding_minor=amount if outstanding is None else outstanding,
+        currency=currency,
+        invoice_date=invoice_date,
+        due_date=None,
+        contract_id=None,
+        contract_number=contract_number,
+    )
+
+
+def payable(number: str, amount: int, partner: PartnerFacts, **kw: Any) -> OpenInvoice:
+    return invoice(number, amount, partner, direction="payable", **kw)
+
+
+def credit(amount: int, purpose: str | None, payer: PartnerFacts | None = ROMASHKA, **kw: Any) -> PaymentLine:
+    """Money in from ``payer`` (identified by tax id unless overridden)."""
+    fields: dict[str, Any] = {
+        "id": next(_next_id),
+        "amount_minor": amount,
+        "currency": "RUB",
+        "booking_date": date(2026, 3, 10),
+        "counterparty_name": payer.name if payer else None,
+        "counterparty_tax_id": payer.tax_ids[0] if payer else None,
+        "purpose": purpose,
+    }
+    fields.update(kw)
+    return PaymentLine(**fields)
+
+
+def debit(amount: int, purpose: str | None, payee: PartnerFacts | None = ROMASHKA, **kw: Any) -> PaymentLine:
+    """Money out to ``payee``."""
+    return credit(-amount, purpose, payee, **kw)
+
+
+def decide(
+    lines: list[PaymentLine],
+    invoices: list[OpenInvoice],
+    partners: tuple[PartnerFacts, ...] = PARTNERS,
+    learned: LearnedFacts | None = None,
+    **policy: Any,
+) -> list[Decision]:
+    return match_lines(lines, invoices, partners, learned, MatchPolicy(**policy))
+
+
+def decide_one(line: PaymentLine, invoices: list[OpenInvoice], **kw: Any) -> Decision:
+    return decide([line], invoices, **kw)[0]
+
+
+def booked(decision: Decision) -> set[tuple[int, int]]:
+    """What an automatic decision allocates: {(invoice id, amount)}; empty unless ``auto``."""
+    if decision.outcome != "auto":
+        return set()
+    return {(a.invoice_id, a.amount_minor) for a in decision.allocations}
+
+
+def suggested(decision: Decision) -> set[int]:
+    return {s.invoice_id for s in decision.suggestions}
+
+
+def codes(decision: Decision) -> set[str]:
+    return {r.code for r in decision.reasons}
