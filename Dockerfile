@@ -1,0 +1,15 @@
+# One image for every Sverka process; docker-compose.yml picks the command.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r requirements.lock
+COPY shared ./shared
+COPY services ./services
+COPY adapters ./adapters
+RUN uv pip install --system --no-deps .
+RUN useradd --system --uid 10001 sverka
+USER sverka
+EXPOSE 8000
+CMD ["sverka", "serve", "--host", "0.0.0.0", "--port", "8000"]

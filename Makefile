@@ -1,0 +1,48 @@
+# Sverka — the README's two commands are `make run` and `make test`; both start with `setup`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
+
+.PHONY: setup run test lint fmt bench bench-parse bench-flow clean
+
+## setup: create or update .venv from the lock file (idempotent; reruns only when the lock changes)
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
+	@$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@touch $(STAMP)
+	@echo "setup: $(VENV) is ready ($(BIN)/sverka)"
+
+## run: the demo — a demo company, the sandbox bank, payments arriving and being matched (Ctrl-C stops it)
+run: setup
+	$(BIN)/sverka demo
+
+## test: lint, then the whole suite (real PostgreSQL and Redis are started by the tests themselves)
+test: setup lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services adapters benchmarks
+
+fmt: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## bench: parse throughput per format, then the end-to-end flow beside the floor (see docs/benchmarks.md)
+bench: setup bench-parse bench-flow
+
+bench-parse: setup
+	$(BIN)/python -m benchmarks.parse_throughput
+
+bench-flow: setup
+	$(BIN)/python -m benchmarks.flow
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
