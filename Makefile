@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+PY_DIRS := shared services adapters tests benchmarks
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
 
 .PHONY: setup run test lint fmt bench bench-parse bench-flow clean
@@ -28,11 +29,11 @@ test: setup lint
 
 lint: setup
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/mypy shared services adapters benchmarks
 
 fmt: setup
-	$(BIN)/ruff format .
+	$(BIN)/ruff format $(PY_DIRS)
 	$(BIN)/ruff check --fix .
 
 ## bench: parse throughput per format, then the end-to-end flow beside the floor (see docs/benchmarks.md)

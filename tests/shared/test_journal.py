@@ -14,8 +14,10 @@ def _write_events(n: int) -> None:
     with session_scope() as session:
         journal.record_many(
             session,
-            [journal.Change("tester", "invoice.updated", "invoice", i, {"amount_minor": i}, {"amount_minor": i + 1})
-             for i in range(n)],
+            [
+                journal.Change("tester", "invoice.updated", "invoice", i, {"amount_minor": i}, {"amount_minor": i + 1})
+                for i in range(n)
+            ],
         )
 
 

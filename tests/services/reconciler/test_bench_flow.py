@@ -22,9 +22,20 @@ from tests.fixture_corpus import BENCH_DIR
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")
     subprocess.run(
-        [sys.executable, str(BENCH_DIR / "gen_bench.py"), "--out", str(out), "--seed", "7",
-         "--invoices", "600", "--partners", "60"],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            str(BENCH_DIR / "gen_bench.py"),
+            "--out",
+            str(out),
+            "--seed",
+            "7",
+            "--invoices",
+            "600",
+            "--partners",
+            "60",
+        ],
+        check=True,
+        capture_output=True,
     )
     return out
 
@@ -32,7 +43,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _score(world: Path, allocations: Path) -> dict[str, float]:
     proc = subprocess.run(
         [sys.executable, str(BENCH_DIR / "score.py"), str(world / "truth.csv"), str(allocations)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     last = proc.stdout.strip().splitlines()[-1]
     return {k: float(v) for k, v in (part.split("=") for part in last.split())}
@@ -68,21 +81,25 @@ def test_statements_to_scored_allocations(database_url: str, world: Path, tmp_pa
     assert again.code == 0
     assert again.json()["new"] == 0
     assert again.json()["duplicates"] == summary["lines"]
-    assert sverka("import-invoices", str(world / "invoices.csv"), database_url=database_url).json()[
-        "invoices_created"
-    ] == 0
+    assert (
+        sverka("import-invoices", str(world / "invoices.csv"), database_url=database_url).json()["invoices_created"]
+        == 0
+    )
 
     verified = sverka("journal", "verify", database_url=database_url)
     assert verified.code == 0 and verified.json()["ok"]
 
 
-def test_a_broken_statement_is_rejected_whole_with_file_and_position(database_url: str, world: Path, tmp_path: Path) -> None:
+def test_a_broken_statement_is_rejected_whole_with_file_and_position(
+    database_url: str, world: Path, tmp_path: Path
+) -> None:
     good = (world / "statement_part1.xml").read_text(encoding="utf-8")
     # Break the amount of an entry deep in the file: earlier entries must not be stored either.
     cut = good.index("<Amt", len(good) // 2)
     broken = tmp_path / "broken.xml"
-    broken.write_text(good[:cut] + '<Amt Ccy="RUB">12,5x</Amt>' + good[good.index("</Amt>", cut) + 6 :],
-                      encoding="utf-8")
+    broken.write_text(
+        good[:cut] + '<Amt Ccy="RUB">12,5x</Amt>' + good[good.index("</Amt>", cut) + 6 :], encoding="utf-8"
+    )
     run = sverka("import-statement", str(broken), database_url=database_url)
     assert run.code != 0
     assert str(broken) in run.stderr

@@ -24,8 +24,14 @@ CAMT = """<?xml version="1.0" encoding="UTF-8"?>
 </Stmt></BkToCstmrStmt></Document>"""
 
 INVOICE = {
-    "invoice_no": "INV-77", "invoice_date": "2026-05-10", "due_date": "2026-05-24", "amount": "1500.00",
-    "currency": "RUB", "contract_no": "D-1", "partner_name": 'ООО "Ромашка"', "partner_inn": "7701234567",
+    "invoice_no": "INV-77",
+    "invoice_date": "2026-05-10",
+    "due_date": "2026-05-24",
+    "amount": "1500.00",
+    "currency": "RUB",
+    "contract_no": "D-1",
+    "partner_name": 'ООО "Ромашка"',
+    "partner_inn": "7701234567",
 }
 
 
@@ -60,7 +66,7 @@ def test_an_uploaded_payment_settles_the_invoice_it_names(api: httpx.Client) -> 
     [payment] = api.get("/v1/payments", params={"bank_ref": "BANKREF-1"}).json()
     assert payment["amount"] == "1500.00" and payment["match_status"] == "settled"
     assert payment["allocations"][0]["invoice_no"] == "INV-77"
-    assert api.get(f"/v1/invoices?number=INV-77").json()["id"] == invoice_id
+    assert api.get("/v1/invoices?number=INV-77").json()["id"] == invoice_id
 
     again = api.post("/v1/statements", files={"file": ("may-again.xml", CAMT.encode(), "application/xml")})
     assert (again.json()["new"], again.json()["duplicates"]) == (0, 1)
