@@ -115,3 +115,21 @@ def columns(*attributes: Any) -> list[Any]:
     from sqlmodel import col
 
     return [col(a) for a in attributes]
+
+
+def serialize(session: Session, name: str) -> None:
+    """Hold an exclusive lock named ``name`` until the transaction ends.
+
+    For work that reads a consistent picture and then writes from it (a matcher run): two such
+    runs must not both decide from the same picture. PostgreSQL: a transaction-scoped advisory
+    lock. SQLite: a no-op write, which takes the database's single write lock before anything is
+    read, so the snapshot read afterwards cannot be overtaken by another writer.
+    """
+    import zlib
+
+    from sqlalchemy import text
+
+    if is_postgres(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(name.encode())})
+    else:
+        session.execute(text("UPDATE bank_account SET id = id WHERE 1 = 0"))

@@ -22,6 +22,7 @@ from services.reconciler.matching.engine import match_lines
 from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
+from shared.db import serialize
 from shared.models import BankTransaction, Invoice
 from shared.models.columns import utcnow
 
@@ -47,6 +48,7 @@ def policy_from_settings() -> MatchPolicy:
 
 def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor: str = MATCHER_ACTOR) -> MatchSummary:
     """Match every open line (or the given ones) and store the decisions, in the caller's transaction."""
+    serialize(session, "matcher")  # concurrent runs would decide from the same picture of open lines
     lines = repository.open_lines(session, line_ids)
     if not lines:
         return MatchSummary(0, 0, 0, 0, 0)
