@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     auto_migrate: bool = Field(default=True, description="Migrate on start (embedded mode); off in production.")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    secret_key: str = Field(default="", description="Signs session cookies; empty = generated once in var_dir.")
+    session_hours: int = Field(default=12, description="A workspace login lasts this long.")
+    secure_cookies: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")
 
     @property
     def effective_database_url(self) -> str:

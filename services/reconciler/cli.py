@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.banks.base import ParsedFile, ParseError
 from adapters.banks.formats import parse_path
+from services.reconciler.access.cli import register as register_users_command
 from shared.config import get_settings
 from shared.errors import SverkaError
 
@@ -226,11 +227,13 @@ def cmd_beat(_: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from services.reconciler.demo import run_demo
 
-    return run_demo(host=args.host, port=args.port, bank_port=args.bank_port, rounds=args.rounds)
+    return run_demo(host=args.host, port=args.port, bank_port=args.bank_port, rounds=args.rounds, pause=args.pause)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sverka", description="Payment reconciliation: statements in, matched invoices out.")
+    parser = argparse.ArgumentParser(
+        prog="sverka", description="Payment reconciliation: statements in, matched invoices out."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Callable[[argparse.Namespace], int], help_text: str) -> argparse.ArgumentParser:
@@ -239,7 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("migrate", cmd_migrate, "Apply database migrations.")
-    p = add("import-invoices", cmd_import_invoices, "Create or update partners, contracts and invoices from a CSV file.")
+    p = add(
+        "import-invoices", cmd_import_invoices, "Create or update partners, contracts and invoices from a CSV file."
+    )
     p.add_argument("file")
     p = add("import-statement", cmd_import_statement, "Import bank statement files (format detected).")
     p.add_argument("files", nargs="+", metavar="FILE")
@@ -249,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="File to write (default: stdout).")
     p = add("parse", cmd_parse, "Parse a statement file and print it as JSON (no database).")
     p.add_argument("file")
+    register_users_command(sub)
     journal_cmd = sub.add_parser("journal", help="The audit journal.")
     journal_sub = journal_cmd.add_subparsers(dest="journal_command", required=True, metavar="COMMAND")
     v = journal_sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first broken link.")
@@ -266,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=settings.api_port)
     p.add_argument("--bank-port", type=int, default=8001)
     p.add_argument("--rounds", type=int, default=0, help="Stop after this many payment rounds (0: run until Ctrl-C).")
+    p.add_argument("--pause", type=float, default=4.0, help="Seconds between payments.")
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Who may use the workspace: users with roles, password login, signed cookie sessions, CSRF, throttling."""

@@ -1,0 +1,1 @@
+"""The review workflow: what accountants decide about lines the matcher could not settle."""
