@@ -25,6 +25,21 @@ class Settings(BaseSettings):
     auto_match_confidence: float = Field(default=0.9, description="Allocate automatically at or above this.")
     fee_tolerance_minor: int = Field(default=100_00, description="Bank-fee shortfall tolerated, minor units.")
     auto_migrate: bool = Field(default=True, description="Migrate on start (embedded mode); off in production.")
+    # Webhooks (services/notifier; docs/webhooks.md explains the schedule and the safety rules).
+    webhook_allow_private_targets: bool = Field(
+        default=False, description="Allow webhook URLs on private/loopback/link-local addresses (tests, labs)."
+    )
+    webhook_connect_timeout_seconds: float = Field(default=5.0, description="TCP/TLS connect timeout per attempt.")
+    webhook_timeout_seconds: float = Field(default=10.0, description="Read/write timeout per attempt.")
+    webhook_max_attempts: int = Field(default=11, description="Attempts per delivery before it is given up.")
+    webhook_retry_base_seconds: float = Field(default=20.0, description="Delay after the first failed attempt.")
+    webhook_retry_factor: float = Field(default=3.0, description="Each retry waits this many times longer.")
+    webhook_retry_max_delay_seconds: float = Field(default=6 * 3600.0, description="Longest wait between tries.")
+    webhook_retry_jitter: float = Field(default=0.2, description="Delays vary by up to ± this fraction.")
+    webhook_secret_grace_seconds: int = Field(default=24 * 3600, description="Old secret still signs this long.")
+    webhook_disable_after_failing_seconds: int = Field(
+        default=3 * 24 * 3600, description="Disable an endpoint that has not accepted anything for this long."
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     secret_key: str = Field(default="", description="Signs session cookies; empty = generated once in var_dir.")

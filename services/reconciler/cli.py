@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.banks.base import ParsedFile, ParseError
 from adapters.banks.formats import parse_path
+from services.notifier.cli import register as register_notifier_commands
 from services.reconciler.access.cli import register as register_users_command
 from shared.config import get_settings
 from shared.errors import SverkaError
@@ -255,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("parse", cmd_parse, "Parse a statement file and print it as JSON (no database).")
     p.add_argument("file")
     register_users_command(sub)
+    register_notifier_commands(sub)
     journal_cmd = sub.add_parser("journal", help="The audit journal.")
     journal_sub = journal_cmd.add_subparsers(dest="journal_command", required=True, metavar="COMMAND")
     v = journal_sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first broken link.")

@@ -1,0 +1,24 @@
+"""Notifier tasks: thin wrappers that open their own sessions through the dispatcher.
+
+``notifier.relay`` runs on a schedule (Celery beat, or the in-process scheduler in embedded
+mode). Doubled ticks are harmless: relaying is idempotent per (event, endpoint), and due
+deliveries are claimed with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two ticks
+never send the same delivery at once. Backoff lives in the database (``next_attempt_at``), not
+in Celery countdowns. A tick is bounded so that ticks do not pile up behind a slow receiver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.notifier.dispatcher import drain
+from shared.tasks import periodic
+
+RELAY_EVERY_SECONDS = 5.0
+MAX_ATTEMPTS_PER_TICK = 200
+
+
+@periodic("notifier.relay", RELAY_EVERY_SECONDS)
+def relay_and_deliver() -> dict[str, Any]:
+    """Relay new outbox events into deliveries and send what is due."""
+    return drain(max_attempts=MAX_ATTEMPTS_PER_TICK).as_dict()
