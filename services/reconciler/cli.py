@@ -20,6 +20,7 @@ from adapters.banks.base import ParsedFile, ParseError
 from adapters.banks.formats import parse_path
 from services.notifier.cli import register as register_notifier_commands
 from services.reconciler.access.cli import register as register_users_command
+from services.reconciler.sync.cli import register as register_sync_commands
 from shared.config import get_settings
 from shared.errors import SverkaError
 
@@ -211,9 +212,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from shared.tasks import celery_app
 
     app = celery_app()
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}"]
-    if args.queues:
-        argv.append(f"--queues={args.queues}")
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", f"--queues={args.queues}"]
     app.worker_main(argv)
     return 0
 
@@ -257,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     register_users_command(sub)
     register_notifier_commands(sub)
+    register_sync_commands(sub)
     journal_cmd = sub.add_parser("journal", help="The audit journal.")
     journal_sub = journal_cmd.add_subparsers(dest="journal_command", required=True, metavar="COMMAND")
     v = journal_sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first broken link.")
@@ -267,7 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=settings.api_port)
     p = add("worker", cmd_worker, "Run a Celery worker (production topology; needs SVERKA_REDIS_URL).")
     p.add_argument("--concurrency", type=int, default=2)
-    p.add_argument("--queues", default="", help="Comma-separated queues (default: all).")
+    p.add_argument("--queues", default="reconciler,notifier", help="Comma-separated queues (default: both).")
     add("beat", cmd_beat, "Run the Celery beat scheduler (one per installation).")
     p = add("demo", cmd_demo, "Seed a demo company and show payments arriving from the sandbox bank being matched.")
     p.add_argument("--host", default="127.0.0.1")

@@ -14,3 +14,8 @@ def match_open_lines(line_ids: list[int] | None = None) -> dict[str, Any]:
     """Match new lines (or all open ones). Lines already settled are skipped, so a rerun is harmless."""
     with session_scope() as session:
         return reconcile(session, line_ids).as_dict()
+
+
+# Sync's tasks (reconciler.sync_due_accounts, reconciler.pull_account) live with their area; importing
+# the module registers them for workers, beat and the in-process scheduler.
+import services.reconciler.sync.tasks  # noqa: E402, F401

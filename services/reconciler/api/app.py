@@ -14,6 +14,7 @@ from services.reconciler.api.health import router as health_router
 from services.reconciler.billing.endpoints import router as billing_router
 from services.reconciler.intake.endpoints import router as intake_router
 from services.reconciler.payments.endpoints import router as payments_router
+from services.reconciler.sync.endpoints import router as sync_router
 from services.reconciler.ui.install import install_ui
 
 API_TITLE = "Sverka"
@@ -40,6 +41,6 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     install_ui(app)
-    for router in (health_router, billing_router, intake_router, payments_router, webhooks_router):
+    for router in (health_router, billing_router, intake_router, payments_router, webhooks_router, sync_router):
         app.include_router(router)
     return app
