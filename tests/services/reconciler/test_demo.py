@@ -10,7 +10,15 @@ from tests.servers import free_port
 
 def test_the_demo_shows_payments_arriving_and_being_matched(tmp_path: Path) -> None:
     run = sverka(
-        "demo", "--port", str(free_port()), "--bank-port", str(free_port()), "--rounds", "4", "--pause", "0",
+        "demo",
+        "--port",
+        str(free_port()),
+        "--bank-port",
+        str(free_port()),
+        "--rounds",
+        "4",
+        "--pause",
+        "0",
         database_url=f"sqlite:///{tmp_path / 'demo.db'}",
         env={"SVERKA_VAR_DIR": str(tmp_path / "var")},
     )
