@@ -73,7 +73,7 @@ def _import_task_modules() -> None:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:  # a service not installed in this process
-            if exc.name != module:
+            if not exc.name or not module.startswith(exc.name):
                 raise
 
 
