@@ -74,33 +74,6 @@ def find_invoice(session: Session, number: str, direction: str = "receivable") -
     ).first()
 
 
-def allocations_of_invoice(session: Session, invoice_id: int) -> list[tuple[Any, ...]]:
-    from shared.db import columns
-    from shared.models import Allocation, BankTransaction
-
-    query = (
-        select(
-            *columns(
-                Allocation.id,
-                Allocation.transaction_id,
-                BankTransaction.bank_ref,
-                Allocation.amount_minor,
-                Allocation.currency,
-                Allocation.kind,
-                Allocation.confidence,
-                Allocation.reasons,
-                Allocation.created_by,
-                Allocation.created_at,
-                Allocation.reversed_at,
-            )
-        )
-        .join(BankTransaction, col(BankTransaction.id) == col(Allocation.transaction_id))
-        .where(col(Allocation.invoice_id) == invoice_id)
-        .order_by(col(Allocation.id))
-    )
-    return [tuple(r) for r in session.execute(query)]
-
-
 def invoices_of_contract(session: Session, contract_id: int) -> list[Invoice]:
     return list(
         session.scalars(select(Invoice).where(col(Invoice.contract_id) == contract_id).order_by(col(Invoice.id)))

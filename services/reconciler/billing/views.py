@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from services.reconciler.allocations import allocations_of_invoice
 from services.reconciler.billing import repository
 from services.reconciler.billing.schemas import AllocationOut, ContractOut, InvoiceOut
 from shared.errors import NotFound
@@ -14,36 +15,22 @@ from shared.money import format_amount
 def invoice_view(session: Session, invoice: Invoice, *, with_allocations: bool = True) -> InvoiceOut:
     partner = repository.get_partner(session, invoice.partner_id)
     contract = repository.get_contract(session, invoice.contract_id) if invoice.contract_id else None
-    allocations = []
-    if with_allocations:
-        allocations = [
-            AllocationOut(
-                id=a_id,
-                transaction_id=tx_id,
-                bank_ref=bank_ref,
-                amount=format_amount(amount, currency),
-                currency=currency,
-                kind=kind,
-                confidence=confidence,
-                reasons=reasons,
-                created_by=created_by,
-                created_at=created_at.isoformat(),
-                reversed_at=reversed_at.isoformat() if reversed_at else None,
-            )
-            for (
-                a_id,
-                tx_id,
-                bank_ref,
-                amount,
-                currency,
-                kind,
-                confidence,
-                reasons,
-                created_by,
-                created_at,
-                reversed_at,
-            ) in repository.allocations_of_invoice(session, invoice.id or 0)
-        ]
+    allocations = [
+        AllocationOut(
+            id=a.id,
+            transaction_id=a.transaction_id,
+            bank_ref=a.bank_ref,
+            amount=format_amount(a.amount_minor, a.currency),
+            currency=a.currency,
+            kind=a.kind,
+            confidence=a.confidence,
+            reasons=a.reasons,
+            created_by=a.created_by,
+            created_at=a.created_at.isoformat(),
+            reversed_at=a.reversed_at.isoformat() if a.reversed_at else None,
+        )
+        for a in (allocations_of_invoice(session, invoice.id or 0) if with_allocations else [])
+    ]
     return InvoiceOut(
         id=invoice.id or 0,
         number=invoice.number,

@@ -5,35 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from services.reconciler.allocations import allocations_of_line
 from services.reconciler.payments.schemas import PaymentAllocationOut, PaymentOut
-from shared.db import columns
 from shared.errors import NotFound
-from shared.models import Allocation, BankAccount, BankTransaction, Invoice
+from shared.models import BankAccount, BankTransaction
 from shared.money import format_amount
 
 
 def payment_view(session: Session, tx: BankTransaction) -> PaymentOut:
     account = session.get(BankAccount, tx.bank_account_id)
-    rows = session.execute(
-        select(
-            *columns(
-                Allocation.id,
-                Allocation.invoice_id,
-                Invoice.number,
-                Allocation.amount_minor,
-                Allocation.currency,
-                Allocation.kind,
-                Allocation.confidence,
-                Allocation.reasons,
-                Allocation.created_by,
-                Allocation.created_at,
-                Allocation.reversed_at,
-            )
-        )
-        .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
-        .where(col(Allocation.transaction_id) == tx.id)
-        .order_by(col(Allocation.id))
-    )
     return PaymentOut(
         id=tx.id or 0,
         bank_ref=tx.bank_ref,
@@ -52,19 +32,19 @@ def payment_view(session: Session, tx: BankTransaction) -> PaymentOut:
         statement_id=tx.statement_id,
         allocations=[
             PaymentAllocationOut(
-                id=a_id,
-                invoice_id=inv_id,
-                invoice_no=number,
-                amount=format_amount(amount, currency),
-                currency=currency,
-                kind=kind,
-                confidence=confidence,
-                reasons=reasons,
-                created_by=by,
-                created_at=at.isoformat(),
-                reversed_at=rev.isoformat() if rev else None,
+                id=a.id,
+                invoice_id=a.invoice_id,
+                invoice_no=a.invoice_no,
+                amount=format_amount(a.amount_minor, a.currency),
+                currency=a.currency,
+                kind=a.kind,
+                confidence=a.confidence,
+                reasons=a.reasons,
+                created_by=a.created_by,
+                created_at=a.created_at.isoformat(),
+                reversed_at=a.reversed_at.isoformat() if a.reversed_at else None,
             )
-            for a_id, inv_id, number, amount, currency, kind, confidence, reasons, by, at, rev in rows
+            for a in allocations_of_line(session, tx.id or 0)
         ],
     )
 

@@ -32,6 +32,7 @@ from services.reconciler.access.security import (
     new_token,
     sign_session,
 )
+from services.reconciler.allocations import allocations_of_invoice, allocations_of_line
 from services.reconciler.api.deps import DbSession
 from services.reconciler.review import queue as views
 from services.reconciler.review import service as review
@@ -269,7 +270,7 @@ def queue_page(
 
 def _payment_context(session: Session, line_id: int) -> dict[str, Any]:
     line = views.line(session, line_id)
-    allocations = views.allocations_of_line(session, line_id)
+    allocations = allocations_of_line(session, line_id)
     timeline = views.line_timeline(session, line_id)
     ignored = next((e for e in reversed(timeline) if e.action == "payment.ignored"), None)
     previous, following = views.neighbours(session, line_id)
@@ -451,7 +452,7 @@ def _allocate_sync(request: Request, session: Session, form: Any, line_id: int, 
 def invoice_page(request: Request, session: DbSession, user: Viewer, invoice_id: int) -> HTMLResponse:
     context = {
         "invoice": views.invoice(session, invoice_id),
-        "allocations": [a for a in views.allocations_of_invoice(session, invoice_id) if a.kind != "suggested"],
+        "allocations": [a for a in allocations_of_invoice(session, invoice_id) if a.kind != "suggested"],
         "timeline": views.invoice_timeline(session, invoice_id),
     }
     return render(request, "invoice.html", context, user=user)
