@@ -94,3 +94,18 @@ def test_a_row_recomputed_with_a_new_hash_breaks_the_next_link(engine):
     _tamper(engine, f"UPDATE journal_event SET actor = 'mallory', hash = '{forged}' WHERE seq = 2")
     report = _verify()
     assert (report.ok, report.broken_seq) == (False, 3)
+
+
+def test_the_api_reports_the_chain_and_names_a_broken_link(engine):
+    import httpx
+
+    from services.reconciler.api.app import create_app
+    from tests.http_servers import serve_asgi
+
+    _write_events(3)
+    with serve_asgi(create_app()) as base:
+        assert httpx.get(f"{base}/v1/journal/verify").json()["ok"] is True
+        _tamper(engine, "UPDATE journal_event SET action = 'invoice.deleted' WHERE seq = 2")
+        broken = httpx.get(f"{base}/v1/journal/verify")
+    assert broken.status_code == 409
+    assert broken.json()["broken_seq"] == 2

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.notifier.endpoints import router as webhooks_router
 from services.reconciler.api.errors import install_error_handlers
 from services.reconciler.api.health import router as health_router
+from services.reconciler.audit.endpoints import router as journal_router
 from services.reconciler.billing.endpoints import router as billing_router
 from services.reconciler.intake.endpoints import router as intake_router
 from services.reconciler.payments.endpoints import router as payments_router
@@ -41,6 +42,14 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
     install_ui(app)
-    for router in (health_router, billing_router, intake_router, payments_router, webhooks_router, sync_router):
+    for router in (
+        health_router,
+        billing_router,
+        intake_router,
+        payments_router,
+        webhooks_router,
+        sync_router,
+        journal_router,
+    ):
         app.include_router(router)
     return app

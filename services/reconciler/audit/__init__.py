@@ -1,0 +1,1 @@
+"""The audit journal over HTTP: anyone checking the books can ask whether the chain still holds."""
