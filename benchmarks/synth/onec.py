@@ -6,15 +6,23 @@ banks write (receipts, budget indicators, split purposes), most of them empty, o
 common kinds: incoming and outgoing payment orders, bank fees, payment requests, collection
 orders and memorial orders, with the ways people write VAT.
 
-Usage: ``python -m benchmarks.synth.onec N > file.txt`` or ``generate(N)`` from code.
+Usage: ``python -m benchmarks.synth.onec N > file.txt`` or ``generate(N)`` from code;
+``python -m benchmarks.synth.onec --bench file.txt [RUNS]`` measures the parser on such a file
+(documents per second, CPU and wall, best and median, the load average beside them, and peak
+resident memory over the file's), as reported in ``docs/formats/onec.md``.
 """
 
 from __future__ import annotations
 
+import os
 import random
+import resource
+import statistics
 import sys
+import time
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 OUR = {
     "name": 'ООО "Северный Ветер"',
@@ -151,5 +159,46 @@ def generate(n_lines: int, seed: int = 1) -> bytes:
     return ("\r\n".join(out) + "\r\n").encode("cp1251")
 
 
+def bench(path: str, runs: int = 5) -> str:
+    """The parser's speed and memory on one statement file, as one line per measure.
+
+    CPU time (``time.process_time``) is what the parser costs; wall time also shows what the
+    other jobs on a shared machine took from it, so the load average is printed with both.
+    """
+    from adapters.banks.formats.onec import FORMAT  # here, so generating needs no parser
+
+    data = Path(path).read_bytes()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu: list[float] = []
+    wall: list[float] = []
+    documents = 0
+    for _ in range(runs):
+        started_cpu, started_wall = time.process_time(), time.perf_counter()
+        parsed = FORMAT.parse(data, path)
+        cpu.append(time.process_time() - started_cpu)
+        wall.append(time.perf_counter() - started_wall)
+        documents = len({line.source_line for statement in parsed.statements for line in statement.lines})
+        del parsed
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+    size_mb = len(data) / 1e6
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+
+    def rate(times: list[float]) -> str:
+        return f"best {documents / min(times):,.0f}/s, median {documents / statistics.median(times):,.0f}/s"
+
+    return "\n".join(
+        [
+            f"{path}: {size_mb:.0f} MB, {documents:,} documents, {runs} runs, load average {load}",
+            f"CPU  {rate(cpu)} (best {min(cpu):.2f} s)",
+            f"wall {rate(wall)} (best {min(wall):.2f} s)",
+            f"peak RSS {peak_mb:,.0f} MB; parsing added {peak_mb - before / 1024:,.0f} MB "
+            f"({(peak_mb - before / 1024) / size_mb:.1f}x the file) to the {before / 1024:,.0f} MB holding it",
+        ]
+    )
+
+
 if __name__ == "__main__":
-    sys.stdout.buffer.write(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))
+    if sys.argv[1:2] == ["--bench"]:
+        print(bench(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 5))
+    else:
+        sys.stdout.buffer.write(generate(int(sys.argv[1]) if len(sys.argv) > 1 else 1000))

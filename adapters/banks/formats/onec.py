@@ -15,14 +15,21 @@ from typing import Literal
 
 from adapters.banks.base import LineStatus, ParsedFile, ParsedStatement, ParseError, StatementLine
 from adapters.banks.formats.onec_fields import (
+    ACCOUNT,
+    DOCUMENT_KEYS,
+    FIELD,
+    INN,
+    NAME,
+    PAYEE,
+    PAYER,
     FieldError,
     parse_amount,
     parse_date,
-    party,
+    party_from,
     payment_order_details,
-    purpose_of,
+    purpose_from,
 )
-from adapters.banks.formats.onec_sections import MAGIC, ExchangeFile, Section, read_sections
+from adapters.banks.formats.onec_sections import MAGIC, Document, ExchangeFile, Section, read_sections
 
 Direction = Literal["credit", "debit"]
 
@@ -248,11 +255,17 @@ def _account_line(exchange: ExchangeFile, number: str) -> int:
     return exchange.header_line.get("РасчСчет", 1)
 
 
-def _document_kind(exchange: ExchangeFile, section: Section) -> str:
+def _document_kind(exchange: ExchangeFile, document: Document) -> str:
     # "СекцияДокумент" without a kind: the header's Документ= says it when it lists just one.
-    if section.kind:
-        return section.kind
+    if document.kind:
+        return document.kind
     return exchange.header_kinds[0] if len(exchange.header_kinds) == 1 else ""
+
+
+_NUMBER, _DATE, _AMOUNT = FIELD["Номер"], FIELD["Дата"], FIELD["Сумма"]
+_DEBITED, _CREDITED = FIELD["ДатаСписано"], FIELD["ДатаПоступило"]
+_PAYER_ACCOUNTS = (FIELD["ПлательщикСчет"], FIELD["ПлательщикРасчСчет"])
+_PAYEE_ACCOUNTS = (FIELD["ПолучательСчет"], FIELD["ПолучательРасчСчет"])
 
 
 def _assign_documents(exchange: ExchangeFile, accounts: dict[str, _Account], warnings: list[str]) -> None:
@@ -268,27 +281,27 @@ def _assign_documents(exchange: ExchangeFile, accounts: dict[str, _Account], war
     has_sections = bool(exchange.accounts)
     by_dates: list[str] = []
     left_out: list[str] = []
-    for section in exchange.documents:
+    ours = accounts.get
+    payer_account, payer_settlement = _PAYER_ACCOUNTS
+    payee_account, payee_settlement = _PAYEE_ACCOUNTS
+    for source in exchange.documents:
         # Read (and so validate) every document, including those we then leave out.
-        document = _Document(exchange, section, _document_kind(exchange, section))
-        get = section.fields.get
-        payer_ours = _ours(accounts, get("ПлательщикСчет"), get("ПлательщикРасчСчет"))
-        payee_ours = _ours(accounts, get("ПолучательСчет"), get("ПолучательРасчСчет"))
-        moves: list[tuple[_Account, Direction]] = []
+        document = _Document(exchange, source, _document_kind(exchange, source))
+        values = source.values
+        # Accounts are non-empty numbers, so a missing field ("") is never ours.
+        payer_ours = ours(values[payer_account]) or ours(values[payer_settlement])
+        payee_ours = ours(values[payee_account]) or ours(values[payee_settlement])
         if payer_ours is not None:
-            moves.append((payer_ours, "debit"))
+            payer_ours.lines.append(document.line("debit", has_sections))
         if payee_ours is not None:
-            moves.append((payee_ours, "credit"))
-        if not moves:
-            guessed = _direction_from_dates(get("ДатаСписано", ""), get("ДатаПоступило", ""))
+            payee_ours.lines.append(document.line("credit", has_sections))
+        if payer_ours is None and payee_ours is None:
+            guessed = _direction_from_dates(values[_DEBITED], values[_CREDITED])
             if single is not None and guessed is not None:
-                moves.append((single, guessed))
-                by_dates.append(_cite(section))
+                single.lines.append(document.line(guessed, has_sections))
+                by_dates.append(_cite(source))
             else:
-                left_out.append(_cite(section))
-                continue
-        for account, direction in moves:
-            account.lines.append(document.line(direction, has_sections))
+                left_out.append(_cite(source))
     if by_dates:
         warnings.append(
             f"{len(by_dates)} document(s) name none of the file's accounts; direction taken from "
@@ -301,13 +314,6 @@ def _assign_documents(exchange: ExchangeFile, accounts: dict[str, _Account], war
         )
 
 
-def _ours(accounts: dict[str, _Account], *numbers: str | None) -> _Account | None:
-    for number in numbers:
-        if number and number in accounts:
-            return accounts[number]
-    return None
-
-
 def _direction_from_dates(debited: str, credited: str) -> Direction | None:
     if debited and not credited:
         return "debit"
@@ -316,9 +322,9 @@ def _direction_from_dates(debited: str, credited: str) -> Direction | None:
     return None
 
 
-def _cite(section: Section) -> str:
-    number = section.fields.get("Номер", "")
-    return f"line {section.start + 1}" + (f" (Номер={number[:20]})" if number else "")
+def _cite(document: Document) -> str:
+    number = document.values[_NUMBER]
+    return f"line {document.start + 1}" + (f" (Номер={number[:20]})" if number else "")
 
 
 def _listed(items: list[str]) -> str:
@@ -327,58 +333,54 @@ def _listed(items: list[str]) -> str:
 
 
 class _Document:
-    """One СекцияДокумент read once, rendered as a line per account it touches."""
+    """One СекцияДокумент read once, rendered as a line per account it touches.
 
-    __slots__ = ("_exchange", "_section", "amount", "date", "details", "kind", "payee", "payer", "purpose", "raw")
+    Runs for every document of files with hundreds of thousands of them, so the common path
+    is straight-line code over the document's value tuple; ``_fail`` runs only on errors.
+    """
 
-    def __init__(self, exchange: ExchangeFile, section: Section, kind: str) -> None:
+    __slots__ = ("_exchange", "_source", "amount", "date", "details", "payee", "payer", "purpose", "raw")
+
+    def __init__(self, exchange: ExchangeFile, source: Document, kind: str) -> None:
         self._exchange = exchange
-        self._section = section
-        fields = section.fields
-        self.kind = kind
-        self.amount = self._amount(fields.get("Сумма", ""))
-        self.date = self._required_date("Дата")
-        self.payer = party(fields, "Плательщик")
-        self.payee = party(fields, "Получатель")
-        self.purpose = purpose_of(fields)
-        self.details = payment_order_details(fields, kind, self.date, self.purpose, self.payer, self.payee)
-        self.raw = "\n".join(exchange.lines[section.start : section.end + 1])
-
-    def _fail(self, key: str, reason: str) -> ParseError:
-        line = self._exchange.field_line(self._section, key) if key in self._section.fields else None
-        where = f"document at line {self._section.start + 1}"
-        return ParseError(f"{where}: {reason}", line=line or self._section.start + 1, element=key)
-
-    def _amount(self, text: str) -> Decimal:
-        if not text:
+        self._source = source
+        values = source.values
+        amount = values[_AMOUNT]
+        if not amount:
             raise self._fail("Сумма", "required field Сумма is missing or empty")
         try:
-            return parse_amount(text)
+            self.amount = parse_amount(amount)
         except FieldError as exc:
             raise self._fail("Сумма", str(exc)) from None
+        self.date = self._date(_DATE)
+        if self.date is None:
+            raise self._fail("Дата", "required field Дата is missing or empty")
+        self.payer = party_from(values, PAYER)
+        self.payee = party_from(values, PAYEE)
+        self.purpose = purpose_from(values)
+        self.details = payment_order_details(values, kind, self.date, self.purpose, self.payer, self.payee)
+        self.raw = exchange.raw(source)
 
-    def _date(self, key: str) -> date | None:
-        text = self._section.fields.get(key, "")
+    def _fail(self, key: str, reason: str) -> ParseError:
+        source = self._source
+        where = f"document at line {source.start + 1}"
+        return ParseError(f"{where}: {reason}", line=self._exchange.field_line(source, key), element=key)
+
+    def _date(self, index: int) -> date | None:
+        text = self._source.values[index]
         if not text:
             return None
         try:
             return parse_date(text)
         except FieldError as exc:
-            raise self._fail(key, str(exc)) from None
-
-    def _required_date(self, key: str) -> date:
-        value = self._date(key)
-        if value is None:
-            raise self._fail(key, f"required field {key} is missing or empty")
-        return value
+            raise self._fail(DOCUMENT_KEYS[index], str(exc)) from None
 
     def line(self, direction: Direction, has_sections: bool) -> StatementLine:
-        fields = self._section.fields
         # The counterparty is the other side: whoever paid us, or whoever we paid.
         if direction == "credit":
-            side_date, amount, counterparty = self._date("ДатаПоступило"), self.amount, self.payer
+            side_date, amount, counterparty = self._date(_CREDITED), self.amount, self.payer
         else:
-            side_date, amount, counterparty = self._date("ДатаСписано"), -self.amount, self.payee
+            side_date, amount, counterparty = self._date(_DEBITED), -self.amount, self.payee
         # Without account sections the file is 1C's own export of orders for the bank: unless the
         # bank stamped the document as executed, it is an instruction, not a movement yet.
         status: LineStatus = "booked" if has_sections or side_date is not None else "pending"
@@ -386,15 +388,15 @@ class _Document:
             amount=amount,
             currency="RUB",
             booking_date=side_date or self.date,
-            bank_ref=fields.get("Номер") or None,
-            counterparty_name=counterparty.get("name"),
-            counterparty_account=counterparty.get("account"),
-            counterparty_tax_id=counterparty.get("inn"),
+            bank_ref=self._source.values[_NUMBER] or None,
+            counterparty_name=counterparty[NAME] or None,
+            counterparty_account=counterparty[ACCOUNT] or None,
+            counterparty_tax_id=counterparty[INN] or None,
             purpose=self.purpose,
             status=status,
             details=self.details,
             raw=self.raw,
-            source_line=self._section.start + 1,
+            source_line=self._source.start + 1,
         )
 
 

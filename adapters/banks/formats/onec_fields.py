@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 # Rubles and kopecks only: more than two decimals cannot be booked, and more than 18 integer
 # digits is no amount any bank sends (it also keeps hostile input from building huge numbers).
@@ -78,72 +80,14 @@ def vat_text(purpose: str | None) -> str | None:
     """The VAT clause of a payment purpose (form 0401060 must show it), or None when there is none."""
     if not purpose:
         return None
-    match = _VAT_RE.search(purpose)
+    match = _VAT_SEARCH_RE.search(purpose)
     return None if match is None else match.group(0).strip()
 
 
-_PURPOSE_PARTS = tuple(f"НазначениеПлатежа{i}" for i in range(1, 7))
-
-
-def purpose_of(fields: Mapping[str, str]) -> str | None:
-    """НазначениеПлатежа, plus НазначениеПлатежа1..6 when they add text.
-
-    1C writes the purpose once in full and (in many exports) again split into numbered parts
-    for the paper form; other exporters use only the parts, or put different text in them.
-    Appending the parts only when they are not already in the full text covers all three.
-    """
-    get = fields.get
-    main = get("НазначениеПлатежа", "")
-    parts = [part for part in map(get, _PURPOSE_PARTS) if part]
-    if not parts:
-        return main or None
-    joined = " ".join(parts)
-    if not main:
-        return joined
-    squeezed_main = "".join(main.split())
-    if "".join(joined.split()) in squeezed_main:
-        return main
-    return f"{main} {joined}"
-
-
-def _joined(first: str, second: str) -> str:
-    return f"{first} {second}" if first and second else first or second
-
-
-def _side_keys(side: str) -> tuple[str, ...]:
-    suffixes = ("", "1", "ИНН", "КПП", "Счет", "РасчСчет", "2", "Банк1", "Банк2", "3", "4", "БИК", "Корсчет")
-    return tuple(side + suffix for suffix in suffixes)
-
-
-# Built once: party() runs twice per document, and formatting key names there costs real time.
-_SIDE_KEYS = {side: _side_keys(side) for side in ("Плательщик", "Получатель")}
-
-
-def party(fields: Mapping[str, str], side: str) -> dict[str, str]:
-    """One side of the payment order (``side`` is ``Плательщик`` or ``Получатель``), non-empty fields only.
-
-    Names: ``<side>1`` is the name proper; the bare ``<side>`` field often carries "INN name".
-    Bank: ``<side>Банк1`` (+ city in ``<side>Банк2``); for indirect settlements 1C puts the
-    account in ``<side>2`` and the bank in ``<side>3``/``<side>4``, used when Банк1 is empty.
-    """
-    get = fields.get
-    bare, name, inn, kpp, account, settlement, indirect, bank1, bank2, bank3, bank4, bik, corr = (
-        get(key, "") for key in _SIDE_KEYS[side]
-    )
-    if bare and not (name and inn):
-        inn_in_name, name_in_field = split_inn_and_name(bare)
-        name = name or name_in_field or ""
-        inn = inn or inn_in_name or ""
-    result = {
-        "name": name,
-        "inn": inn,
-        "kpp": kpp,
-        "account": account or settlement or indirect,
-        "bank_name": _joined(bank1, bank2) or _joined(bank3, bank4),
-        "bank_bik": bik,
-        "bank_corr_account": corr,
-    }
-    return {k: v for k, v in result.items() if v}
+# The same clauses, searched about four times faster: every alternative of _VAT_RE starts with
+# "б", "н" or "в" (any case), and this one-character lookahead lets the search skip every other
+# position at once instead of trying five case-insensitive alternatives there.
+_VAT_SEARCH_RE = re.compile(f"(?=[бвн])(?:{_VAT_RE.pattern})", re.IGNORECASE)
 
 
 # Fields worth keeping beyond form 0401060's core: the budget-payment indicators (tax payments
@@ -166,42 +110,140 @@ EXTRA_KEYS = (
     "КвитанцияДата",
     "КвитанцияСодержание",
 )
+_PURPOSE_KEYS = ("НазначениеПлатежа", *(f"НазначениеПлатежа{i}" for i in range(1, 7)))
+_SIDE_SUFFIXES = ("", "1", "ИНН", "КПП", "Счет", "РасчСчет", "2", "Банк1", "Банк2", "3", "4", "БИК", "Корсчет")
+PAYER, PAYEE = "Плательщик", "Получатель"
+
+# Every document field Sverka reads, in one fixed order. A document is read into a tuple of
+# these (by position, in C) instead of a dict of every line it holds: a statement may hold
+# hundreds of thousands of documents, and most of their lines are empty fields nobody reads.
+DOCUMENT_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        (
+            "Номер",
+            "Дата",
+            "Сумма",
+            "Очередность",
+            "ВидОплаты",
+            *(PAYER + suffix for suffix in _SIDE_SUFFIXES),
+            *(PAYEE + suffix for suffix in _SIDE_SUFFIXES),
+            *_PURPOSE_KEYS,
+            *EXTRA_KEYS,
+        )
+    )
+)
+FIELD = {key: index for index, key in enumerate(DOCUMENT_KEYS)}
+_SIDE_START = {PAYER: FIELD[PAYER], PAYEE: FIELD[PAYEE]}
+_PURPOSE_START = FIELD["НазначениеПлатежа"]
+_PURPOSE_END = _PURPOSE_START + len(_PURPOSE_KEYS)
+_EXTRAS = itemgetter(*(FIELD[key] for key in EXTRA_KEYS))
+_NOTHING = ("",) * len(DOCUMENT_KEYS)
 
 
-_PARTY_FIELDS = ("name", "inn", "kpp", "account", "bank_name", "bank_bik", "bank_corr_account")
-_PAYER_KEYS = {key: f"payer_{key}" for key in _PARTY_FIELDS}
-_PAYEE_KEYS = {key: f"payee_{key}" for key in _PARTY_FIELDS}
+def document_values(fields: Mapping[str, str]) -> tuple[str, ...]:
+    """A document's fields as a tuple in ``DOCUMENT_KEYS`` order, "" where absent."""
+    return tuple(map(fields.get, DOCUMENT_KEYS, _NOTHING))
+
+
+def purpose_of(fields: Mapping[str, str]) -> str | None:
+    """НазначениеПлатежа, plus НазначениеПлатежа1..6 when they add text (see :func:`purpose_from`)."""
+    return purpose_from(document_values(fields))
+
+
+def purpose_from(values: tuple[str, ...]) -> str | None:
+    """The purpose from a document's values.
+
+    1C writes the purpose once in full and (in many exports) again split into numbered parts
+    for the paper form; other exporters use only the parts, or put different text in them.
+    Appending the parts only when they are not already in the full text covers all three.
+    """
+    main = values[_PURPOSE_START]
+    parts = list(filter(None, values[_PURPOSE_START + 1 : _PURPOSE_END]))
+    if not parts:
+        return main or None
+    joined = " ".join(parts)
+    if not main:
+        return joined
+    if joined in main:  # the usual repeat, found without squeezing both texts
+        return main
+    squeezed_main = "".join(main.split())
+    if "".join(joined.split()) in squeezed_main:
+        return main
+    return f"{main} {joined}"
+
+
+PARTY_FIELDS = ("name", "inn", "kpp", "account", "bank_name", "bank_bik", "bank_corr_account")
+# A party is a tuple in PARTY_FIELDS order; where the values a statement line needs sit.
+NAME, INN, ACCOUNT = 0, 1, 3
+
+
+def party(fields: Mapping[str, str], side: str) -> dict[str, str]:
+    """One side of the payment order (``side`` is ``Плательщик`` or ``Получатель``), non-empty fields only."""
+    values = party_from(document_values(fields), side)
+    return dict(compress(zip(PARTY_FIELDS, values, strict=True), values))
+
+
+def party_from(values: tuple[str, ...], side: str) -> tuple[str, ...]:
+    """One side of the payment order from a document's values, in ``PARTY_FIELDS`` order, "" where unknown.
+
+    Names: ``<side>1`` is the name proper; the bare ``<side>`` field often carries "INN name".
+    Bank: ``<side>Банк1`` (+ city in ``<side>Банк2``); for indirect settlements 1C puts the
+    account in ``<side>2`` and the bank in ``<side>3``/``<side>4``, used when Банк1 is empty.
+    """
+    start = _SIDE_START[side]
+    bare, name, inn, kpp, account, settlement, indirect, bank1, bank2, bank3, bank4, bik, corr = values[
+        start : start + 13
+    ]
+    if bare and not (name and inn):
+        inn_in_name, name_in_field = split_inn_and_name(bare)
+        name = name or name_in_field or ""
+        inn = inn or inn_in_name or ""
+    if bank1 or bank2:
+        bank = f"{bank1} {bank2}" if bank1 and bank2 else bank1 or bank2
+    else:
+        bank = f"{bank3} {bank4}" if bank3 and bank4 else bank3 or bank4
+    return (name, inn, kpp, account or settlement or indirect, bank, bik, corr)
+
+
+_DETAIL_KEYS = (
+    "document_kind",
+    "document_number",
+    "document_date",
+    "priority",
+    "payment_kind",
+    *(f"payer_{key}" for key in PARTY_FIELDS),
+    *(f"payee_{key}" for key in PARTY_FIELDS),
+    "vat_text",
+    *EXTRA_KEYS,
+)
+_NUMBER, _PRIORITY, _PAYMENT_KIND = FIELD["Номер"], FIELD["Очередность"], FIELD["ВидОплаты"]
 
 
 def payment_order_details(
-    fields: Mapping[str, str],
+    values: tuple[str, ...],
     kind: str,
     document_date: date,
     purpose: str | None,
-    payer: Mapping[str, str],
-    payee: Mapping[str, str],
+    payer: tuple[str, ...],
+    payee: tuple[str, ...],
 ) -> dict[str, str]:
-    """``StatementLine.details`` in the keys of ``PAYMENT_ORDER_KEYS`` plus the extras above.
+    """``StatementLine.details`` in the keys of ``PAYMENT_ORDER_KEYS`` plus ``EXTRA_KEYS``, non-empty only.
 
-    Dates are ISO 8601 so consumers need not know 1C's ``dd.mm.yyyy``.
+    ``values`` come from :func:`document_values` (or the fast reader), ``payer``/``payee`` from
+    :func:`party_from`. Dates are ISO 8601 so consumers need not know 1C's ``dd.mm.yyyy``;
+    extras are verbatim: a "0" in a budget indicator is what the paper form must print, not
+    "nothing". One zip over every key, keeping the non-empty values, runs in C.
     """
-    details: dict[str, str] = {"document_kind": kind} if kind else {}
-    number = fields.get("Номер", "")
-    if number:
-        details["document_number"] = number
-    details["document_date"] = document_date.isoformat()
-    if priority := fields.get("Очередность", ""):
-        details["priority"] = priority
-    if payment_kind := fields.get("ВидОплаты", ""):
-        details["payment_kind"] = payment_kind
-    for key, value in payer.items():
-        details[_PAYER_KEYS[key]] = value
-    for key, value in payee.items():
-        details[_PAYEE_KEYS[key]] = value
-    if vat := vat_text(purpose):
-        details["vat_text"] = vat
-    # Verbatim: a "0" in a budget indicator is what the paper form must print, not "nothing".
-    for key in EXTRA_KEYS:
-        if value := fields.get(key, ""):
-            details[key] = value
-    return details
+    row = (
+        kind,
+        values[_NUMBER],
+        document_date.isoformat(),
+        values[_PRIORITY],
+        values[_PAYMENT_KIND],
+        *payer,
+        *payee,
+        vat_text(purpose) or "",
+        *_EXTRAS(values),
+    )
+    # compress keeps the (key, value) pairs whose value is non-empty, in C.
+    return dict(compress(zip(_DETAIL_KEYS, row, strict=True), row))

@@ -531,3 +531,23 @@ def test_the_synthetic_benchmark_file_parses_and_reconciles() -> None:
     assert statement.warnings == ()
     assert statement.balance_gap() == 0
     assert {ln.details["document_kind"] for ln in statement.lines} >= {"Платежное поручение", "Банковский ордер"}
+
+
+def test_a_repeated_field_is_read_from_its_last_line_and_an_error_names_that_line() -> None:
+    # As in a dict, the last occurrence wins; the error must point at the line whose value was read.
+    data = _file(_incoming()).replace("Сумма=100.00".encode("cp1251"), "Сумма=100.00\r\nСумма=1,2,3".encode("cp1251"))
+    error = _error(data)
+    assert error.element == "Сумма"
+    assert error.line is not None
+    assert data.decode("cp1251").splitlines()[error.line - 1] == "Сумма=1,2,3"
+
+
+def test_a_value_holding_equals_signs_keeps_them_among_fast_read_documents() -> None:
+    # Documents around it take the fast path; this one is read line by line, with the same result.
+    documents = [_incoming(amount=f"{n}.00", Номер=str(n)) for n in range(1, 6)]
+    documents[2]["НазначениеПлатежа"] = "Оплата по сч. 5 =1500 руб= без НДС"
+    statement = _only(_file(*documents, sections=(_section(closing="1015.00"),)))
+    assert [line.amount for line in statement.lines] == [Decimal(n) for n in range(1, 6)]
+    assert statement.lines[2].purpose == "Оплата по сч. 5 =1500 руб= без НДС"
+    assert statement.lines[2].details["vat_text"] == "без НДС"
+    assert statement.balance_gap() == 0

@@ -6,8 +6,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adapters.banks.formats.onec_fields import (
+    _VAT_RE,
     FieldError,
     parse_amount,
     parse_date,
@@ -102,3 +105,16 @@ def test_party_bank_falls_back_to_the_indirect_settlement_fields() -> None:
 def test_party_prefers_the_name_field_over_the_combined_one() -> None:
     fields = {"Получатель": "7707083893 ООО Старое", "Получатель1": "ООО Новое", "ПолучательИНН": "7707083893"}
     assert party(fields, "Получатель") == {"name": "ООО Новое", "inn": "7707083893"}
+
+
+_VAT_PIECES = ["в т.ч. ", "ᲀ т.ч. ", "В т. ч.", "в том числе ", "НДС", "ндс", "НᲁС", " 20%", "(18%)", " (", ")",
+               "без ", "Без", "налога ", "не облагается", "не предусмотрен", "1234.56", "1372-88", " ", "   ", "\t",
+               "\xa0", ":", "-", "Оплата по счету № 12 от 01.02.2024 ", "по договору поставки ", "х"]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_VAT_PIECES), max_size=12).map("".join))
+def test_vat_clause_search_may_skip_positions_but_finds_what_the_plain_clause_search_finds(purpose: str) -> None:
+    # vat_text searches with a lookahead that skips positions no clause can start at.
+    plain = _VAT_RE.search(purpose)
+    assert vat_text(purpose) == (plain.group(0).strip() if plain else None)

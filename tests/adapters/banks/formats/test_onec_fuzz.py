@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.banks.base import ParsedFile, ParseError
-from adapters.banks.formats import parse_bytes
+from adapters.banks.formats import onec_sections, parse_bytes
 from adapters.banks.formats.onec import FORMAT
+from benchmarks.synth.onec import generate
 from tests.fixture_corpus import under
 
 MAGIC = b"1CClientBankExchange\r\n"
@@ -72,3 +73,88 @@ def test_corpus_files_with_lines_dropped_or_replaced_only_raise_parse_error(
 @given(st.text(alphabet="=СекцияДокументРасчСчетКонецФайла\r\n0123456789.,- ", max_size=400))
 def test_structure_words_in_any_order_only_raise_parse_error(body: str) -> None:
     _only_parse_errors(MAGIC + body.encode("cp1251"))
+
+
+# --- The fast reader agrees with the careful one ----------------------------------------------
+#
+# ``read_sections`` reads well-formed files without splitting them into lines (templates per
+# key sequence, one split per document, counts over the bytes) and hands anything it is not
+# sure about to the careful line-by-line reader. The rule: whenever it answers, its answer is
+# exactly the careful reader's. Files are built so that both easy and awkward cases occur:
+# documents of several shapes (so templates are compiled and then reused or missed), values
+# holding "=", blank or blank-edged lines, bare openers, odd line endings and encodings.
+
+_SHAPES = [
+    ("Номер", "Дата", "Сумма", "ПлательщикСчет", "ПолучательСчет", "ДатаПоступило", "НазначениеПлатежа"),
+    ("Номер", "Дата", "Сумма", "ПлательщикСчет", "ПолучательСчет", "ДатаСписано", "Код", "ПоказательКБК"),
+    ("Дата", "Номер", "Сумма", "Плательщик", "ПлательщикРасчСчет", "Получатель", "ПолучательРасчСчет"),
+]
+_AWKWARD_LINES = ["", " ", "Сумма=1 ", " Номер=5", "Ключ=a=b", "=x", "x", "СекцияДокумент", "КонецДокумента",
+                  "СекцияРасчСчет", "КонецФайла", "Номер\t=7", "СекцияДокумент=Банковский ордер ",
+                  "Сумма=1\x1a"]  # fmt: skip
+
+
+def _statement(shapes: list[int], values: list[str], kinds: list[str]) -> list[str]:
+    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "РасчСчет=40702810900000000001"]
+    lines += ["СекцияРасчСчет", "РасчСчет=40702810900000000001", "НачальныйОстаток=0", "КонецРасчСчет"]
+    for number, shape in enumerate(shapes):
+        kind = kinds[number % len(kinds)]
+        lines.append(f"СекцияДокумент={kind}" if kind else "СекцияДокумент")
+        keys = _SHAPES[shape % len(_SHAPES)]
+        lines += [f"{key}={values[(number + i) % len(values)]}" for i, key in enumerate(keys)]
+        lines.append("КонецДокумента")
+    return [*lines, "КонецФайла", ""]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.integers(0, 5), min_size=1, max_size=12),
+    st.lists(st.sampled_from(["", "1", "100.00", "02.03.2024", "40702810900000000001", "a=b", "ООО Ёлка"]), min_size=1),
+    st.lists(st.sampled_from(["Платежное поручение", "", "Мемориальный ордер"]), min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(0), st.sampled_from(_AWKWARD_LINES), st.booleans()), max_size=3),
+    st.sampled_from(["\r\n", "\n", "\r"]),
+    st.sampled_from(["cp1251", "utf-8", "cp866"]),
+)
+def test_the_fast_reader_answers_exactly_as_the_careful_reader_or_not_at_all(
+    shapes: list[int],
+    values: list[str],
+    kinds: list[str],
+    edits: list[tuple[int, str, bool]],
+    newline: str,
+    encoding: str,
+) -> None:
+    lines = _statement(shapes, values, kinds)
+    for position, line, replace in edits:
+        at = position % len(lines)
+        lines[at : at + replace] = [line]
+    data = newline.join(lines).encode(encoding)
+    _reader_agreement(data)
+
+
+def _reader_agreement(data: bytes) -> bool:
+    """True when the fast reader answered (and so agreed); asserts agreement whenever it does."""
+    normalised = onec_sections.normalise_newline_bytes(data)
+    try:
+        text, encoding = onec_sections.decode(normalised)
+    except ParseError:
+        return False
+    facts = onec_sections._byte_facts(normalised, encoding)
+    fast = facts and onec_sections._read_fast(text, encoding, facts)
+    if not fast:
+        return False
+    assert fast == onec_sections._read_careful(text, encoding)
+    return True
+
+
+def test_the_fast_reader_takes_every_well_formed_statement_in_the_corpus_and_generated_ones() -> None:
+    # Without this the agreement property could hold vacuously, the fast reader declining everything.
+    # Real exports have trailing blanks and empty lines between documents: those stay on the fast path.
+    assert _reader_agreement(generate(60, seed=7))
+    assert _reader_agreement(generate(60, seed=7).replace(b"\r\n", b"\n"))
+    for sample in SAMPLES:
+        normalised = onec_sections.normalise_newline_bytes(sample)
+        try:
+            onec_sections._read_careful(*onec_sections.decode(normalised))
+        except ParseError:
+            continue  # a broken file: the careful reader is the one to explain it
+        assert _reader_agreement(sample)
