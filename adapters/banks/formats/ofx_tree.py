@@ -15,6 +15,11 @@ Elements are stored as a ``{NAME: value}`` dict on their aggregate (first occurr
 ofxparse), aggregates as :class:`Aggregate` nodes. Safety: only the five XML entities and
 numeric character references are expanded; a DOCTYPE (where DTDs and entity declarations would
 live) is refused; nesting deeper than :data:`MAX_DEPTH` is refused.
+
+Speed: a flat ``<STMTTRN>`` block (elements with values only; see ``ofx_flat``) is matched whole
+by the first alternative of the token pattern and becomes one :class:`FlatTransaction` node
+holding its captured values, so the loop below runs once per transaction rather than once per
+tag. Only blocks whose reading cannot differ from the rules above are taken that way.
 """
 
 from __future__ import annotations
@@ -24,12 +29,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from adapters.banks.base import ParseError
+from adapters.banks.formats.ofx_flat import (
+    CAPTURED_VALUES,
+    RAW,
+    FlatTransaction,
+    check_layout,
+    flat_stmttrn_pattern,
+)
 
 MAX_DEPTH = 48
 MAX_NAME_LENGTH = 64
 
 # One token: "<", optional "/", the tag text, ">", then the text up to the next "<".
 _TOKEN = re.compile(r"<(/?)([^<>]*)>([^<]*)")
+# A '<' that starts no tag: the next '<' or the end comes before any '>'.
+_BAD_LT = re.compile(r"<[^<>]*+(?:<|\Z)")
 _END_TAG = re.compile(r"</([^<>]*)>")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]*")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
@@ -136,32 +150,42 @@ KNOWN_AGGREGATES = frozenset(
 )
 
 
+# The tokenizer's pattern with whole flat STMTTRN blocks as one token (see ofx_flat); the tag
+# token's three groups come last in every findall tuple.
+_TOKEN_OR_FLAT = re.compile(f"{flat_stmttrn_pattern(KNOWN_AGGREGATES)}|{_TOKEN.pattern}")
+_FLAT_TAIL = check_layout(_TOKEN_OR_FLAT)
+
+
 @dataclass(slots=True, eq=False)
 class Aggregate:
-    """An OFX aggregate: its elements by name, its child aggregates, and where it sits."""
+    """An OFX aggregate: its elements by name, its child aggregates, and where it sits.
+
+    A flat STMTTRN child is a :class:`FlatTransaction` (its values captured, no elements dict).
+    """
 
     name: str
     line: int
     start: int
     end: int = -1
     elements: dict[str, str] = field(default_factory=dict)
-    children: list[Aggregate] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
     def child(self, name: str) -> Aggregate | None:
         """The first direct child aggregate called ``name``."""
         for node in self.children:
-            if node.name == name:
+            if node.name == name and isinstance(node, Aggregate):
                 return node
         return None
 
     def first(self, name: str) -> Aggregate | None:
         """The direct child ``name``, else the first descendant ``name`` (where an omitted end
         tag left it, e.g. LEDGERBAL inside an unclosed BANKTRANLIST)."""
-        return self.child(name) or next(self.iter(frozenset({name})), None)
+        found = self.child(name) or next(self.iter(frozenset({name})), None)
+        return found if isinstance(found, Aggregate) else None
 
-    def iter(self, names: frozenset[str]) -> Iterator[Aggregate]:
-        """Descendant aggregates with one of ``names``, in document order, not looking inside a match."""
-        pending = list(reversed(self.children))
+    def iter(self, names: frozenset[str]) -> Iterator[Node]:
+        """Descendants with one of ``names``, in document order, not looking inside a match."""
+        pending: list[Node] = list(reversed(self.children))
         while pending:
             node = pending.pop()
             if node.name in names:
@@ -170,15 +194,26 @@ class Aggregate:
                 pending.extend(reversed(node.children))
 
 
-def parse_tree(text: str, root_start: int) -> Aggregate:
-    """The ``<OFX>`` aggregate of ``text`` (which starts at ``root_start``); ParseError if broken."""
+Node = Aggregate | FlatTransaction
+
+
+def parse_tree(text: str, root_start: int, *, flat_transactions: bool = True) -> Aggregate:
+    """The ``<OFX>`` aggregate of ``text`` (which starts at ``root_start``); ParseError if broken.
+
+    ``flat_transactions=False`` reads flat STMTTRN blocks tag by tag too, as aggregates: the
+    same result, slower; it exists so tests can hold the two readings to each other.
+    """
     has_cdata = False
     if "<!" in text:
         has_cdata = "<![CDATA[" in text
         text = _neutralise_markup_declarations(text)
     # Names closed anywhere decide whether a blank-valued tag opens an aggregate (see module doc).
     closed_names = {name.strip().upper() for name in set(_END_TAG.findall(text, root_start))}
-    return _Builder(text, root_start, closed_names, has_cdata).build()
+    # CDATA values need unparking, which only the tag-by-tag reading does; without </STMTTRN>
+    # no block can be flat, and trying would only slow the tag-by-tag reading down.
+    flat = flat_transactions and not has_cdata and "STMTTRN" in closed_names
+    token = _TOKEN_OR_FLAT if flat else _TOKEN
+    return _Builder(text, root_start, closed_names, has_cdata).build(token)
 
 
 def read_value(raw: str, has_cdata: bool = False) -> str:
@@ -189,6 +224,12 @@ def read_value(raw: str, has_cdata: bool = False) -> str:
     if has_cdata:
         value = value.translate(_CDATA_UNPARK)
     return value
+
+
+def _expand_flat_values(token: tuple[str, ...]) -> tuple[str, ...]:
+    """A flat block's token with references expanded in its values (never in the raw block)."""
+    values = tuple(read_value(value) if "&" in value else value for value in token[CAPTURED_VALUES])
+    return (*token[: CAPTURED_VALUES.start], *values, *token[CAPTURED_VALUES.stop :])
 
 
 def _expand_reference(match: re.Match[str]) -> str:
@@ -226,15 +267,6 @@ class _Builder:
     def error(self, reason: str, offset: int, element: str | None = None) -> ParseError:
         return ParseError(reason, line=self.text.count("\n", 0, offset) + 1, element=element)
 
-    def first_gap(self) -> int:
-        """Offset of the first '<' that starts no valid tag (only computed to report it)."""
-        pos = self.root_start
-        for match in _TOKEN.finditer(self.text, self.root_start):
-            if match.start() != pos:
-                return pos
-            pos = match.end()
-        return pos
-
     def normalise(self, raw: str, offset: int) -> str:
         name = self.names.get(raw)
         if name is None:
@@ -244,22 +276,47 @@ class _Builder:
             name = self.names[raw] = stripped.upper()
         return name
 
-    def build(self) -> Aggregate:
+    def build(self, token: re.Pattern[str]) -> Aggregate:
         text = self.text
-        pos = self.root_start
+        # Offsets count from the first tag: an "<OFX>" found inside a comment is blank by now.
+        pos = text.find("<", self.root_start)
+        if pos < 0:
+            pos = len(text)
         line, line_pos = 1, 0
         root: Aggregate | None = None
         stack: list[Aggregate] = []
         open_element: str | None = None  # an element that an explicit end tag may still close
+        flat_parent: Aggregate | None = None  # the stack top last checked to take flat STMTTRNs
+        add_flat = list[FlatTransaction]().append  # flat_parent.children.append, once it is known
+        tag_by_tag = token is _TOKEN
         closed_names = self.closed_names
         names = self.names
-        tokens = _TOKEN.findall(text, self.root_start)
-        if len(tokens) != text.count("<", self.root_start):
-            # findall silently skips a '<' that starts no valid tag; each token holds exactly one '<'.
-            raise self.error("malformed markup (a '<' without its '>')", self.first_gap())
+        # findall would silently skip a '<' that starts no valid tag, so look for one first.
+        bad = _BAD_LT.search(text, self.root_start)
+        if bad is not None:
+            raise self.error("malformed markup (a '<' without its '>')", bad.start())
+        tokens = token.findall(text, self.root_start)
         has_cdata = self.has_cdata
-        for slash, raw, tail in tokens:
+        new_flat = tuple.__new__  # FlatTransaction(...) would run a Python-level __new__ per transaction
+        for match in tokens:
             start = pos
+            if tag_by_tag:
+                slash, raw, tail = match
+            else:
+                flat_raw = match[RAW]
+                if flat_raw:  # a whole flat STMTTRN (ofx_flat): one node, no tag-by-tag work
+                    pos += len(flat_raw) + len(match[_FLAT_TAIL])
+                    open_element = None
+                    if not stack or stack[-1] is not flat_parent:
+                        flat_parent = self.flat_parent(stack, start, root is None)
+                        add_flat = flat_parent.children.append
+                    line += text.count("\n", line_pos, start)
+                    line_pos = start
+                    if "&" in flat_raw and _REFERENCE.search(flat_raw):  # not for a bare "J SMITH & SONS"
+                        match = _expand_flat_values(match)
+                    add_flat(new_flat(FlatTransaction, (start, line, match)))
+                    continue
+                slash, raw, tail = match[-3:]
             pos += 2 + len(slash) + len(raw) + len(tail)
             if not slash and tail and stack:
                 # Hot path, most tokens: an element with a value (``<TRNAMT>-5.00``) whose name
@@ -342,6 +399,19 @@ class _Builder:
         if stack:
             raise self.error(f"file ends inside <{stack[-1].name}> (truncated?)", len(text), stack[-1].name)
         return root
+
+    def flat_parent(self, stack: list[Aggregate], offset: int, before_root: bool) -> Aggregate:
+        """The aggregate a flat STMTTRN at ``offset`` goes into, applying the rules of an opening
+        ``<STMTTRN>`` tag: refused outside the root, refused too deep, ends an open STMTTRN."""
+        if not stack:
+            if before_root:  # the <OFX> that decoding found was inside a comment
+                raise self.error("expected <OFX> as the root, found <STMTTRN>", offset)
+            raise self.error("content after the end of <OFX>", offset)
+        if any(node.name == "STMTTRN" for node in stack):
+            self.close(stack, "STMTTRN", offset, omitted=True)  # never empties it: <OFX> is below
+        if len(stack) >= MAX_DEPTH:
+            raise self.error(f"aggregates nested deeper than {MAX_DEPTH}", offset)
+        return stack[-1]
 
     def close(self, stack: list[Aggregate], name: str, offset: int, *, omitted: bool = False) -> None:
         """Handle ``</name>`` at ``offset`` (or, with ``omitted``, its omission before ``offset``).
