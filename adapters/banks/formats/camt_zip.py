@@ -39,7 +39,8 @@ def zip_members(data: bytes) -> Iterator[tuple[str, bytes]]:
     """``(member name, bytes)`` for every file member, bounded; ParseError on anything odd."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    # NotImplementedError: a central directory claiming a zip version Python does not read.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OSError, EOFError) as exc:
         raise ParseError(f"unreadable zip archive ({exc})") from None
     with archive:
         infos = archive.infolist()

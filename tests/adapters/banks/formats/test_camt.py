@@ -441,3 +441,22 @@ def test_benchmark_generator_yields_exactly_the_requested_lines_with_reconciling
     assert len(lines) == 160
     assert any("batch_index" in ln.details for ln in lines)
     assert all(s.balance_gap() == 0 and s.warnings == () for s in parsed.statements)
+
+
+# --- reading entries ----------------------------------------------------------------------------
+
+
+def test_empty_elements_inside_an_entry_leave_the_rest_of_it_readable():
+    parties = "<Dbtr><Nm>Payer GmbH</Nm><Id/></Dbtr><Cdtr/>"
+    details = f"<NtryDtls>{tx(parties=parties)}<TxDtls/></NtryDtls><AddtlNtryInf/><NtryRef>R-1</NtryRef><Chrgs/>"
+    line = only_statement(document(entry("1.00", "CRDT", details=details))).lines[0]
+    assert line.bank_ref == "R-1"
+    # An empty TxDtls describes no transaction, so the entry still has exactly one payer.
+    assert "tx_count" not in line.details
+    assert line.counterparty_name == "Payer GmbH"
+
+
+def test_a_ntry_nested_deeper_in_an_entry_is_not_an_entry_of_the_statement():
+    odd = "<SplmtryData><Envlp><Ntry><Amt Ccy='EUR'>9.00</Amt><CdtDbtInd>DBIT</CdtDbtInd></Ntry></Envlp></SplmtryData>"
+    body = entry("1.00", "CRDT") + entry("2.00", "DBIT", extra=odd) + entry("3.00", "CRDT")
+    assert [str(ln.amount) for ln in only_statement(document(body)).lines] == ["1.00", "-2.00", "3.00"]
