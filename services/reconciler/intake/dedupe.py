@@ -10,6 +10,7 @@ that are identical in all of these within one statement (two equal payments on o
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterable
 from datetime import date
@@ -20,8 +21,11 @@ def normalise_text(value: str | None) -> str:
     return " ".join((value or "").split()).casefold()
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
+
+
 def normalise_account(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+    return _NOT_ALNUM.sub("", value).upper() if value else ""
 
 
 def line_fingerprint(

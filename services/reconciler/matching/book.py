@@ -50,6 +50,8 @@ class InvoiceBook:
         self._by_partner: dict[_Slot, list[int]] = defaultdict(list)
         self._by_partner_amount: dict[tuple[int, Direction, str, int], dict[int, None]] = defaultdict(dict)
         self._by_amount: dict[tuple[Direction, str, int], dict[int, None]] = defaultdict(dict)
+        # Many invoices share a contract: its number is normalised once.
+        self._contract_keys: dict[str, str | None] = {}
         for inv in invoices:
             if inv.id in self._invoices or inv.outstanding_minor <= 0:
                 continue
@@ -70,12 +72,18 @@ class InvoiceBook:
             if distinctive:
                 self._global_refs[key].append((inv.id, tier, distinctive))
         if inv.contract_number:
-            contract_key = normalise_reference(inv.contract_number)
-            if any(ch.isdigit() for ch in contract_key):
+            contract_key = self._contract_key(inv.contract_number)
+            if contract_key is not None:
                 self._contracts[contract_key].append(inv.id)
         currency = inv.currency.upper()
         self._by_partner[(inv.partner_id, inv.direction, currency)].append(inv.id)
         self._index_amount(inv, inv.outstanding_minor)
+
+    def _contract_key(self, number: str) -> str | None:
+        if number not in self._contract_keys:
+            key = normalise_reference(number)
+            self._contract_keys[number] = key if any(ch.isdigit() for ch in key) else None
+        return self._contract_keys[number]
 
     def _index_amount(self, inv: OpenInvoice, amount: int) -> None:
         currency = inv.currency.upper()

@@ -17,7 +17,9 @@ See ``docs/matching.md`` for the rules, their confidences and the reason codes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 from services.reconciler.matching import rules
 from services.reconciler.matching.book import InvoiceBook
@@ -35,12 +37,60 @@ from services.reconciler.matching.types import (
     Suggestion,
 )
 
-__all__ = ["AMBIGUITY_MARGIN", "match_lines", "normalise_reference"]
+__all__ = ["AMBIGUITY_MARGIN", "Matcher", "cyclic_gc_paused", "match_lines", "normalise_reference"]
 
 # A runner-up this close to the best proposal makes the line ambiguous: a person decides.
 AMBIGUITY_MARGIN = 0.05
 # What a purpose saying "bank fee", "salary", "refund"… leaves of any proposal: a suggestion.
 NOT_INVOICE_CAP = 0.5
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk run; it resumes (if it was on) after.
+
+    A run creates millions of small containers (index entries, keys, reasons, decisions) and
+    frees almost none of them until it ends, so every full collection walks the whole, growing
+    heap and finds nothing: measured on 100,000 invoices, that was half of the run's time.
+    Nothing here builds reference cycles; reference counting still frees everything.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+class Matcher:
+    """The decision core with its indexes built once: decide lines one by one as they arrive.
+
+    Building the invoice book and the partner directory is the expensive part of a run (every
+    open invoice's number is read in all the ways people write it); a long-lived matcher keeps
+    them, so deciding one new line costs a few dozen hash lookups, not a rebuild.
+    ``match_lines`` is one matcher used for one batch.
+    """
+
+    def __init__(
+        self,
+        invoices: Iterable[OpenInvoice],
+        partners: Iterable[PartnerFacts],
+        learned: LearnedFacts | None = None,
+        policy: MatchPolicy | None = None,
+    ) -> None:
+        learned = learned or LearnedFacts()
+        self.policy = policy or MatchPolicy()
+        with cyclic_gc_paused():
+            self.book = InvoiceBook(invoices, learned)
+            self.directory = PartnerDirectory(partners, learned)
+
+    def decide(self, line: PaymentLine) -> Decision:
+        """Decide one line; what an automatic decision allocates is taken off the book."""
+        decision = _decide(line, self.book, self.directory, self.policy)
+        if decision.outcome == "auto":
+            self.book.consume(decision.allocations)
+        return decision
 
 
 def match_lines(
@@ -51,17 +101,9 @@ def match_lines(
     policy: MatchPolicy | None = None,
 ) -> list[Decision]:
     """Decide every line, in order; invoices consumed by one decision are not offered to the next."""
-    learned = learned or LearnedFacts()
-    policy = policy or MatchPolicy()
-    book = InvoiceBook(invoices, learned)
-    directory = PartnerDirectory(partners, learned)
-    decisions: list[Decision] = []
-    for line in lines:
-        decision = _decide(line, book, directory, policy)
-        if decision.outcome == "auto":
-            book.consume(decision.allocations)
-        decisions.append(decision)
-    return decisions
+    with cyclic_gc_paused():
+        matcher = Matcher(invoices, partners, learned, policy)
+        return [matcher.decide(line) for line in lines]
 
 
 def _decide(line: PaymentLine, book: InvoiceBook, directory: PartnerDirectory, policy: MatchPolicy) -> Decision:

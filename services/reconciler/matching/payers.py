@@ -53,8 +53,11 @@ def _digits(text: str) -> str:
     return "".join(_DIGITS.findall(text))
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
+
+
 def _clean_id(value: str | None) -> str:
-    return "".join(ch for ch in (value or "") if ch.isalnum()).upper()
+    return _NOT_ALNUM.sub("", value).upper() if value else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class PartnerDirectory:
             _clean_id(acc): pid for acc, pid in learned.account_partner.items() if pid in self._names
         }
         self._name_choices = list(self._by_name)
+        # A payer pays many times: each distinct (tax id, account, name) is identified once.
+        self._identified: dict[tuple[str | None, str | None, str | None], Identification] = {}
 
     def name(self, partner_id: int) -> str:
         return self._names.get(partner_id, f"#{partner_id}")
@@ -104,6 +109,13 @@ class PartnerDirectory:
         return {t: frozenset(self._by_tax[t]) for t in tax_ids if t in self._by_tax}
 
     def identify(self, line: PaymentLine) -> Identification:
+        key = (line.counterparty_tax_id, line.counterparty_account, line.counterparty_name)
+        known = self._identified.get(key)
+        if known is None:
+            known = self._identified[key] = self._identify(line)
+        return known
+
+    def _identify(self, line: PaymentLine) -> Identification:
         tax_id = _clean_id(line.counterparty_tax_id)
         account = _clean_id(line.counterparty_account)
         if tax_id in self._by_tax:

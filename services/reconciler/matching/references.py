@@ -45,6 +45,11 @@ def is_distinctive(key: str) -> bool:
     return len(key) >= MIN_DISTINCTIVE_LEN and sum(map(str.isdigit, key)) >= 3
 
 
+def _serial_forms(serial: str) -> tuple[str, ...]:
+    short = serial.lstrip("0") or "0"
+    return (serial,) if short == serial else (serial, short)
+
+
 def number_keys(number: str) -> dict[str, int]:
     """Every key of ``number`` with its tier (the strongest tier when two forms coincide)."""
     exact = normalise_reference(number)
@@ -58,18 +63,18 @@ def number_keys(number: str) -> dict[str, int]:
     serial_at = digit_at[-1]
     if len(digit_at) >= 2 and is_year_like(groups[serial_at]) and not is_year_like(groups[digit_at[-2]]):
         serial_at = digit_at[-2]
-    serial = groups[serial_at]
-    serial_forms = {serial, serial.lstrip("0") or "0"}
     others = [i for i in range(len(groups)) if i != serial_at]
-    for size in range(len(others) + 1):
+    forms = _serial_forms(groups[serial_at])
+    for form in forms:
+        # purposes are full of years: a serial "2025" alone proves nothing
+        if not is_year_like(form) and keys.get(form, 0) < SERIAL:
+            keys[form] = SERIAL
+    for size in range(1, len(others) + 1):
         for kept in combinations(others, size):
-            for form in serial_forms:
-                parts = [form if i == serial_at else groups[i] for i in sorted((*kept, serial_at))]
-                key = "".join(parts)
-                tier = SERIAL if size == 0 else VARIANT
-                if tier == SERIAL and is_year_like(key):
-                    continue  # purposes are full of years: a serial "2025" alone proves nothing
-                if keys.get(key, 0) < tier:
-                    keys[key] = tier
+            at = sorted((*kept, serial_at))
+            for form in forms:
+                key = "".join(form if i == serial_at else groups[i] for i in at)
+                if keys.get(key, 0) < VARIANT:
+                    keys[key] = VARIANT
     keys[exact] = EXACT
     return keys

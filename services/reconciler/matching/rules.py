@@ -27,7 +27,7 @@ from services.reconciler.matching.book import InvoiceBook, ReferenceHit
 from services.reconciler.matching.payers import Identification, PartnerDirectory
 from services.reconciler.matching.references import EXACT, SERIAL, VARIANT, is_distinctive, is_year_like
 from services.reconciler.matching.subsets import subsets_summing_to
-from services.reconciler.matching.text import PurposeFacts, is_transposition, normalise_reference
+from services.reconciler.matching.text import PurposeFacts, normalise_reference
 from services.reconciler.matching.types import (
     Direction,
     MatchPolicy,
@@ -92,16 +92,13 @@ class LineContext:
     directory: PartnerDirectory
     policy: MatchPolicy
     proposals: list[Proposal] = field(default_factory=list)
-    _keys_by_length: dict[int, list[str]] | None = None
+    _positions: dict[str, int] | None = None
 
-    def keys_by_length(self) -> dict[int, list[str]]:
-        """The purpose's keys grouped by length (a transposition keeps the length)."""
-        if self._keys_by_length is None:
-            grouped: dict[int, list[str]] = {}
-            for key in self.facts.keys:
-                grouped.setdefault(len(key), []).append(key)
-            self._keys_by_length = grouped
-        return self._keys_by_length
+    def key_positions(self) -> dict[str, int]:
+        """Each purpose key → where it comes in the purpose (built once per line, on demand)."""
+        if self._positions is None:
+            self._positions = {key: n for n, key in enumerate(self.facts.keys)}
+        return self._positions
 
     @property
     def known_partners(self) -> frozenset[int]:
@@ -414,11 +411,26 @@ def partner_amount(ctx: LineContext) -> bool:
 
 
 def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
-    by_length = ctx.keys_by_length()
+    """The purpose key that is one of the invoice's keys with two adjacent digits swapped.
+
+    Each invoice key has only a handful of such swaps; looking them up among the purpose's keys
+    is cheaper than comparing the key with every purpose key of its length. Among several
+    swaps written, the one that comes first in the purpose is taken.
+    """
+    if not ctx.facts.keys:
+        return None
+    positions = ctx.key_positions()
     for key in ctx.book.keys_of(inv.id):
-        for written in by_length.get(len(key), ()):
-            if is_transposition(written, key):
-                return written
+        found: tuple[int, str] | None = None
+        for i in range(len(key) - 1 if len(key) >= 3 else 0):
+            a, b = key[i], key[i + 1]
+            if a != b and a.isdigit() and b.isdigit():
+                written = key[:i] + b + a + key[i + 2 :]
+                at = positions.get(written)
+                if at is not None and (found is None or at < found[0]):
+                    found = (at, written)
+        if found is not None:
+            return found[1]
     return None
 
 

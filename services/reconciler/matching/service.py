@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching import repository
-from services.reconciler.matching.engine import match_lines
+from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
 from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
@@ -49,17 +49,18 @@ def policy_from_settings() -> MatchPolicy:
 def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor: str = MATCHER_ACTOR) -> MatchSummary:
     """Match every open line (or the given ones) and store the decisions, in the caller's transaction."""
     serialize(session, "matcher")  # concurrent runs would decide from the same picture of open lines
-    lines = repository.open_lines(session, line_ids)
-    if not lines:
-        return MatchSummary(0, 0, 0, 0, 0)
-    decisions = match_lines(
-        lines,
-        repository.open_invoices(session),
-        repository.partners(session),
-        repository.learned_facts(session),
-        policy_from_settings(),
-    )
-    return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+    with cyclic_gc_paused():  # loading, deciding and storing a run allocate much and free little
+        lines = repository.open_lines(session, line_ids)
+        if not lines:
+            return MatchSummary(0, 0, 0, 0, 0)
+        decisions = match_lines(
+            lines,
+            repository.open_invoices(session),
+            repository.partners(session),
+            repository.learned_facts(session),
+            policy_from_settings(),
+        )
+        return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
 
 
 def _reasons(decision_reasons: Sequence[Any]) -> list[dict[str, str]]:
@@ -78,6 +79,7 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
         line = lines[d.line_id]
         base = {"transaction_id": d.line_id, "currency": line.currency, "created_by": actor, "created_at": now}
         if d.outcome == "auto":
+            reasons = _reasons(d.reasons)
             for a in d.allocations:
                 rows.append(
                     {
@@ -86,7 +88,7 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
                         "amount_minor": a.amount_minor,
                         "kind": "auto",
                         "confidence": d.confidence,
-                        "reasons": _reasons(d.reasons),
+                        "reasons": reasons,
                     }
                 )
                 line_delta[d.line_id] += a.amount_minor
@@ -104,9 +106,9 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
                 for s in d.suggestions
             )
     ids = repository.insert_allocations(session, rows)
-    _apply_amounts(session, line_delta, invoice_delta)
+    _apply_amounts(session, line_delta, invoice_delta)  # sets the status of the lines and invoices it moves
     suggested_lines = {d.line_id for d in decided if d.outcome == "suggest"}
-    _refresh_line_status(session, list(lines), suggested_lines)
+    _refresh_line_status(session, [i for i in lines if i not in line_delta], suggested_lines)
     auto_rows = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "auto"]
     journal.record_many(
         session,
@@ -156,25 +158,47 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
 
 
 def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: dict[int, int]) -> None:
-    """Relative updates: concurrent writers add up instead of overwriting each other."""
+    """Relative updates: concurrent writers add up instead of overwriting each other.
+
+    Each row's status is derived from its new amounts in the same statement (SQL evaluates every
+    SET expression on the row as it was), instead of a second pass over the same rows: on a
+    run of 100,000 lines that second pass cost as much as the updates themselves.
+    """
     tx = BankTransaction.__table__  # type: ignore[attr-defined]
     inv = Invoice.__table__  # type: ignore[attr-defined]
     if line_delta:
+        allocated = tx.c.allocated_minor + bindparam("b_delta")
+        magnitude = case((tx.c.amount_minor < 0, -tx.c.amount_minor), else_=tx.c.amount_minor)
         session.execute(
             update(tx)
             .where(tx.c.id == bindparam("b_id"))
-            .values(allocated_minor=tx.c.allocated_minor + bindparam("b_delta")),
+            .values(
+                allocated_minor=allocated,
+                match_status=case(
+                    (allocated >= magnitude, "settled"), (allocated > 0, "partially_settled"), else_="unmatched"
+                ),
+            ),
             [{"b_id": k, "b_delta": v} for k, v in line_delta.items()],
         )
     if invoice_delta:
         now = utcnow()
+        paid = inv.c.paid_minor + bindparam("b_delta")
         session.execute(
             update(inv)
             .where(inv.c.id == bindparam("b_id"))
-            .values(paid_minor=inv.c.paid_minor + bindparam("b_delta"), updated_at=bindparam("b_now")),
+            .values(
+                paid_minor=paid,
+                status=case(
+                    (inv.c.status == "cancelled", "cancelled"),
+                    (paid <= 0, "open"),
+                    (paid < inv.c.amount_minor, "partially_paid"),
+                    (paid == inv.c.amount_minor, "paid"),
+                    else_="overpaid",
+                ),
+                updated_at=bindparam("b_now"),
+            ),
             [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()],
         )
-        refresh_invoice_status(session, list(invoice_delta))
 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 # Cyrillic letters that look like Latin ones: people (and OCR) swap them freely in numbers.
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХЁ", "ABEKMHOPCTYXE")
@@ -45,6 +46,41 @@ _PARTIAL_HINT = re.compile(
     r"\bpartial|\bprepay|\badvance|\binstal+ment|\bbalance\b",
 )
 
+# Words one of whose stems every match of the patterns above contains: a purpose with none of them
+# (most purposes) is settled by a few substring tests instead of a regex scan at every position.
+_NOT_INVOICE_STEMS = (
+    "комисси",
+    "процент",
+    "заработн",
+    "зарплат",
+    "зп",
+    "отпускн",
+    "больничн",
+    "пособи",
+    "возврат",
+    "refund",
+    "salar",
+    "payroll",
+    "interest",
+    "bank ",
+    "commission",
+)
+_PARTIAL_STEMS = (
+    "предоплат",
+    "аванс",
+    "част",
+    "окончательн",
+    "доплат",
+    "остат",
+    "рассрочк",
+    "partial",
+    "prepay",
+    "advance",
+    "instal",
+    "balance",
+)
+_NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
+
 MAX_KEY_TOKENS = 4
 # Longer runs are prose, not a number; stopping there keeps a line's key count small.
 MAX_KEY_LEN = 32
@@ -61,7 +97,7 @@ def normalise_reference(text: str) -> str:
     'inv-2026-00042', 'INV 2026 00042' and 'ІNV-2026-00042' typed with a Cyrillic 'С' or 'Н'
     compare equal. Used for invoice numbers, contract numbers and learned aliases alike.
     """
-    return "".join(ch for ch in fold(text) if ch.isalnum())
+    return _NOT_ALNUM.sub("", fold(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,37 +132,57 @@ def reference_keys(text: str) -> tuple[str, ...]:
 
     Only keys with a digit are kept: no invoice or contract number is letters alone.
     """
-    cleaned = _DATE_ISO.sub(" ", _DATE_DMY.sub(" ", text))
-    cleaned = _PERCENT.sub(" ", _MONEY.sub(" ", cleaned))
+    # Each pattern needs a separator it names; skipping the ones that cannot match keeps this cheap.
+    cleaned = text
+    if "." in cleaned or "/" in cleaned:
+        cleaned = _DATE_DMY.sub(" ", cleaned)
+    if "-" in cleaned:
+        cleaned = _DATE_ISO.sub(" ", cleaned)
+    if "." in cleaned or "," in cleaned:
+        cleaned = _MONEY.sub(" ", cleaned)
+    if "%" in cleaned:
+        cleaned = _PERCENT.sub(" ", cleaned)
     cleaned = fold(cleaned)
     keys: dict[str, None] = {}
     for segment in _SEGMENT_BREAK.split(cleaned):
         tokens = _TOKEN.findall(segment)
-        numeric = [t[0].isdigit() for t in tokens]  # a token is all digits or all letters
-        for i in range(len(tokens)):
-            joined = ""
-            has_digit = False
-            for j in range(i, min(i + MAX_KEY_TOKENS, len(tokens))):
+        count = len(tokens)
+        # Where the first digit token at or after each position is: a run that starts further
+        # than MAX_KEY_TOKENS before it is letters only and yields no key (most of a purpose).
+        next_digit = [count] * (count + 1)
+        for i in range(count - 1, -1, -1):
+            next_digit[i] = i if tokens[i][0].isdigit() else next_digit[i + 1]  # all digits or all letters
+        for i in range(count):
+            first = next_digit[i]
+            end = min(i + MAX_KEY_TOKENS, count)
+            if first >= end:
+                continue
+            joined = "".join(tokens[i:first])
+            for j in range(first, end):
                 joined += tokens[j]
                 if len(joined) > MAX_KEY_LEN:
                     break
-                has_digit = has_digit or numeric[j]
-                if has_digit:
-                    keys.setdefault(joined)
+                keys.setdefault(joined)
     return tuple(keys)
 
 
+@lru_cache(maxsize=65536)
 def read_purpose(purpose: str | None) -> PurposeFacts:
-    """Everything matching needs from one purpose text."""
+    """Everything matching needs from one purpose text.
+
+    Cached: purposes repeat a lot (templates, salary runs, fees), and the facts are immutable.
+    """
     text = (purpose or "").replace("ё", "е").replace("Ё", "Е")
     lower = text.lower()  # the keyword patterns are lower case: cheaper than IGNORECASE
-    blocked = _NOT_INVOICE.search(lower)
+    blocked = _NOT_INVOICE.search(lower) if any(stem in lower for stem in _NOT_INVOICE_STEMS) else None
+    partial = any(stem in lower for stem in _PARTIAL_STEMS) and _PARTIAL_HINT.search(lower) is not None
+    digits = any(ch.isdigit() for ch in text)
     return PurposeFacts(
-        keys=reference_keys(text),
-        dates=frozenset(_parse_dates(text)),
-        tax_ids=frozenset(_TAX_ID.findall(text)),
+        keys=reference_keys(text) if digits else (),
+        dates=frozenset(_parse_dates(text)) if digits else frozenset(),
+        tax_ids=frozenset(_TAX_ID.findall(text)) if digits else frozenset(),
         not_invoice=blocked.group(0) if blocked else None,
-        partial_hint=bool(_PARTIAL_HINT.search(lower)),
+        partial_hint=partial,
     )
 
 
