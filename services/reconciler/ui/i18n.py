@@ -7,7 +7,7 @@ Which language: the user's saved choice, else a cookie, else the browser's Accep
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel import Locale
@@ -198,6 +198,137 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.not_invoice_payment": {"ru": "похоже, не оплата счёта", "en": "looks like no invoice payment"},
     "reason.nothing_fits": {"ru": "ничего не подходит", "en": "nothing fits"},
     "reason.manual": {"ru": "разнесено вручную", "en": "allocated by hand"},
+    "nav.statements": {"ru": "Выписки", "en": "Statements"},
+    "nav.accounts": {"ru": "Счета", "en": "Accounts"},
+    "nav.users": {"ru": "Пользователи", "en": "Users"},
+    "overview.by_period": {"ru": "По счетам и месяцам", "en": "By account and month"},
+    "overview.period": {"ru": "Месяц", "en": "Month"},
+    "overview.no_date": {"ru": "без даты", "en": "no date"},
+    "overview.period_note": {
+        "ru": "Последние 12 месяцев. «Не разнесено»: несопоставленные и частично разнесённые, сумма — остаток.",
+        "en": "The last 12 months. “Unsettled”: unmatched and partially settled lines; the sum is what is left open.",
+    },
+    "overview.last_imports": {"ru": "Последние выписки", "en": "Latest statements"},
+    "overview.last_pulls": {"ru": "Последние загрузки из банка", "en": "Latest bank pulls"},
+    "group.unsettled": {"ru": "Не разнесено", "en": "Unsettled"},
+    "group.suggested": {"ru": "Есть предложения", "en": "Suggested"},
+    "group.settled": {"ru": "Разнесено", "en": "Settled"},
+    "statements.title": {"ru": "Выписки", "en": "Statements"},
+    "statements.lead": {
+        "ru": "Загрузите файл выписки: строки, уже известные по прошлым выпискам, не задвоятся.",
+        "en": "Upload a statement file: lines already known from earlier statements are not stored twice.",
+    },
+    "statements.drop": {
+        "ru": "Перетащите файл выписки сюда или выберите его",
+        "en": "Drop a statement file here or choose one",
+    },
+    "statements.formats": {
+        "ru": "1С (1CClientBankExchange), CAMT.052/053/054, MT940/942, OFX/QFX, CSV · до {mb} МБ",
+        "en": "1C (1CClientBankExchange), CAMT.052/053/054, MT940/942, OFX/QFX, CSV · up to {mb} MB",
+    },
+    "statements.account_hint": {"ru": "Счёт, если файл его не называет", "en": "Account, if the file names none"},
+    "statements.account_placeholder": {"ru": "номер счёта", "en": "account number"},
+    "statements.upload": {"ru": "Загрузить", "en": "Upload"},
+    "statements.read_only": {
+        "ru": "Загружать выписки может бухгалтер или администратор.",
+        "en": "Statements are uploaded by an accountant or an admin.",
+    },
+    "statements.imported": {"ru": "Выписка загружена", "en": "Statement imported"},
+    "statements.no_statements": {"ru": "В файле нет выписок.", "en": "The file holds no statement."},
+    "statements.rejected": {"ru": "Файл не принят", "en": "The file was refused"},
+    "statements.nothing_stored": {
+        "ru": "Из этого файла ничего не сохранено. Исправьте его и загрузите снова.",
+        "en": "Nothing from this file was stored. Fix it and upload it again.",
+    },
+    "statements.file": {"ru": "Файл", "en": "File"},
+    "statements.position": {"ru": "Где", "en": "Where"},
+    "statements.reason": {"ru": "Причина", "en": "Reason"},
+    "statements.latest": {"ru": "Последние загрузки", "en": "Latest imports"},
+    "statements.format": {"ru": "Формат", "en": "Format"},
+    "statements.period": {"ru": "Период", "en": "Period"},
+    "statements.lines": {"ru": "Строк", "en": "Lines"},
+    "statements.new": {"ru": "Новых", "en": "New"},
+    "statements.duplicates": {"ru": "Повторов", "en": "Duplicates"},
+    "statements.warnings": {"ru": "Предупреждения", "en": "Warnings"},
+    "accounts.title": {"ru": "Банковские счета", "en": "Bank accounts"},
+    "accounts.lead": {
+        "ru": "Наши счета, их подключение к API банка и последние загрузки.",
+        "en": "Our accounts, their bank API connection and the latest pulls.",
+    },
+    "accounts.lines": {"ru": "Платежи счёта", "en": "Its payments"},
+    "accounts.pull_now": {"ru": "Загрузить сейчас", "en": "Pull now"},
+    "accounts.api": {"ru": "API", "en": "API"},
+    "accounts.disabled": {"ru": "выключено", "en": "disabled"},
+    "accounts.base_url": {"ru": "Адрес", "en": "Base URL"},
+    "accounts.interval": {"ru": "Как часто", "en": "Interval"},
+    "accounts.every": {"ru": "каждые {minutes} мин", "en": "every {minutes} min"},
+    "accounts.cursor": {"ru": "Загружено по", "en": "Cursor"},
+    "accounts.next_pull": {"ru": "Следующая загрузка", "en": "Next pull"},
+    "accounts.last_pulls": {"ru": "Последние загрузки", "en": "Latest pulls"},
+    "accounts.no_pulls": {"ru": "Загрузок ещё не было.", "en": "No pulls yet."},
+    "accounts.files_only": {
+        "ru": "Подключения к API нет: строки приходят только из файлов выписок.",
+        "en": "No API connection: lines arrive from statement files only.",
+    },
+    "accounts.none": {"ru": "Счетов пока нет.", "en": "No accounts yet."},
+    "accounts.window": {"ru": "Период", "en": "Window"},
+    "accounts.trigger": {"ru": "Запуск", "en": "Trigger"},
+    "trigger.manual": {"ru": "вручную", "en": "by hand"},
+    "trigger.schedule": {"ru": "по расписанию", "en": "scheduled"},
+    "pull.ok": {"ru": "успешно", "en": "ok"},
+    "pull.failed": {"ru": "ошибка", "en": "failed"},
+    "api.berlin_group": {"ru": "Berlin Group (NextGenPSD2)", "en": "Berlin Group (NextGenPSD2)"},
+    "api.tbank": {"ru": "Т-Банк", "en": "T-Bank"},
+    "books.balances": {"ru": "Сальдо", "en": "Balances"},
+    "books.invoice_count": {"ru": "счетов: {n}", "en": "{n} invoices"},
+    "books.invoiced": {"ru": "Выставлено", "en": "Invoiced"},
+    "books.no_invoices": {"ru": "Счетов нет.", "en": "No invoices."},
+    "books.invoices": {"ru": "Счета", "en": "Invoices"},
+    "books.newest_of": {"ru": "Показаны последние {shown} из {total}.", "en": "The newest {shown} of {total}."},
+    "books.payments": {"ru": "Платежи и разнесение", "en": "Payments and allocations"},
+    "books.payment": {"ru": "Платёж", "en": "Payment"},
+    "col.direction": {"ru": "Вид", "en": "Kind"},
+    "col.contract": {"ru": "Договор", "en": "Contract"},
+    "contract.title": {"ru": "Договор {number}", "en": "Contract {number}"},
+    "partner.email": {"ru": "Эл. почта", "en": "Email"},
+    "partner.contracts": {"ru": "Договоры", "en": "Contracts"},
+    "users.title": {"ru": "Пользователи", "en": "Users"},
+    "users.lead": {
+        "ru": "Кто работает в Сверке и с какими правами. Каждое изменение попадает в журнал.",
+        "en": "Who works in Sverka and with which rights. Every change is journaled.",
+    },
+    "users.created": {"ru": "Пользователь {name} создан.", "en": "User {name} created."},
+    "users.password_changed": {
+        "ru": "Пароль пользователя {name} изменён, его сеансы завершены.",
+        "en": "{name}'s password changed; their sessions ended.",
+    },
+    "users.password_once": {
+        "ru": "Пароль (показан один раз, передайте его лично):",
+        "en": "Password (shown once; hand it over in person):",
+    },
+    "users.role": {"ru": "Роль", "en": "Role"},
+    "users.since": {"ru": "Создан", "en": "Created"},
+    "users.disabled": {"ru": "отключён", "en": "disabled"},
+    "users.new_password": {"ru": "новый пароль или пусто", "en": "new password, or empty"},
+    "users.reset": {"ru": "Сменить пароль", "en": "Reset password"},
+    "users.disable": {"ru": "Отключить", "en": "Disable"},
+    "users.add": {"ru": "Новый пользователь", "en": "New user"},
+    "users.generated": {"ru": "пусто — сгенерировать", "en": "empty: generate one"},
+    "users.add_button": {"ru": "Добавить", "en": "Add"},
+    "role.admin": {"ru": "администратор", "en": "admin"},
+    "role.accountant": {"ru": "бухгалтер", "en": "accountant"},
+    "role.viewer": {"ru": "наблюдатель", "en": "viewer"},
+    "done.pulled": {"ru": "Выписка из банка загружена.", "en": "Pulled from the bank."},
+    "done.pull_failed": {
+        "ru": "Банк не ответил как надо: загрузка записана с ошибкой, ничего не сохранено.",
+        "en": "The bank failed: the pull is recorded with its error and nothing was stored.",
+    },
+    "done.user_disabled": {
+        "ru": "Пользователь отключён, его сеансы завершены.",
+        "en": "User disabled; their sessions ended.",
+    },
+    "event.contract.created": {"ru": "Договор создан", "en": "Contract created"},
+    "event.partner.created": {"ru": "Контрагент создан", "en": "Partner created"},
     "lang.switch": {"ru": "English", "en": "Русский"},
 }
 
@@ -248,6 +379,22 @@ class Translator:
         if value is None:
             return "—"
         return format_datetime(value.astimezone(UTC), format="short", tzinfo=UTC, locale=self.locale) + " UTC"
+
+    def month(self, period: str) -> str:
+        """``2024-03`` as the reader says it (март 2024 г. / Mar 2024)."""
+        if not period:
+            return self("overview.no_date")
+        year, month = (int(part) for part in period.split("-"))
+        text = format_date(
+            date(year, month, 1), format="LLLL y" if self.language == "ru" else "MMM y", locale=self.locale
+        )
+        return text[:1].upper() + text[1:]
+
+    @staticmethod
+    def month_end(period: str) -> str:
+        """The last day of a ``YYYY-MM`` month, ISO: the queue's ``to`` filter for that month."""
+        year, month = (int(part) for part in period.split("-"))
+        return (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).isoformat()
 
     def percent(self, value: float) -> str:
         return format_percent(value, locale=self.locale)

@@ -11,8 +11,10 @@ from fastapi.staticfiles import StaticFiles
 
 from services.reconciler.access.errors import Forbidden, LoginRequired
 from services.reconciler.api.errors import error_body
+from services.reconciler.ui import accounts, books, statements, users
 from services.reconciler.ui.i18n import Translator, negotiate
-from services.reconciler.ui.pages import UI, router, templates
+from services.reconciler.ui.pages import router
+from services.reconciler.ui.rendering import UI, templates
 from shared.errors import NotFound, SverkaError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -61,7 +63,8 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 def install_ui(app: FastAPI) -> None:
     """Routes under ``/ui``, assets under ``/ui/static``, HTML for login redirects and refusals."""
-    app.include_router(router)
+    for area in (router, statements.router, accounts.router, books.router, users.router):
+        app.include_router(area)
     app.mount(f"{UI}/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)

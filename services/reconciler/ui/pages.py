@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -37,15 +35,25 @@ from services.reconciler.api.deps import DbSession
 from services.reconciler.review import queue as views
 from services.reconciler.review import service as review
 from services.reconciler.review.service import IGNORE_CATEGORIES, Part
-from services.reconciler.ui.i18n import LANGUAGES, Translator, negotiate
+from services.reconciler.ui.i18n import LANGUAGES, Translator
+from services.reconciler.ui.reads import books as books_reads
+from services.reconciler.ui.reads import overview as overview_reads
+from services.reconciler.ui.reads import queue as queue_reads
+from services.reconciler.ui.rendering import (
+    LANG_COOKIE,
+    UI,
+    language_of,
+    redirect,
+    render,
+    safe_back,
+    templates,
+    with_done,
+)
 from shared.config import get_settings
 from shared.errors import InvalidInput, SverkaError
 from shared.models.access import User
 from shared.money import MoneyError, to_minor
 
-UI = "/ui"
-LANG_COOKIE = "sverka_lang"
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 router = APIRouter(prefix=UI, include_in_schema=False)
 
 SORTS: dict[str, tuple[views.SortKey, bool]] = {
@@ -62,65 +70,13 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def language_of(request: Request, user: User | None) -> str:
-    if user is not None and user.locale in LANGUAGES:
-        return str(user.locale)
-    chosen = request.query_params.get("lang")
-    if chosen in LANGUAGES:
-        return str(chosen)
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie in LANGUAGES:
-        return str(cookie)
-    return negotiate(request.headers.get("accept-language"))
-
-
-def _safe_back(value: str | None, default: str) -> str:
-    """Only our own pages are redirect targets (no open redirect through ``back``)."""
-    if value and value.startswith(UI + "/") and "//" not in value and "\\" not in value:
-        return value
-    return default
-
-
-def _with_done(url: str, done: str) -> str:
-    sep = "&" if "?" in url else "?"
-    return f"{url}{sep}{urlencode({'done': done})}"
-
-
-def render(
-    request: Request, name: str, context: dict[str, Any], *, user: User | None, status_code: int = 200
-) -> HTMLResponse:
-    t = Translator(language_of(request, user))
-    binding = getattr(request.state, "session_token", None) or request.cookies.get(PRE_SESSION_COOKIE)
-    done = request.query_params.get("done")
-    base = {
-        "user": user,
-        "t": t,
-        "lang": t.language,
-        "csrf_field": CSRF_FIELD,
-        "csrf": csrf_token(binding) if binding else "",
-        "done": t(f"done.{done}") if done and f"done.{done}" in _DONE_KEYS else None,
-        "can_decide": user is not None and access.can(user, "decide"),
-        "path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-    }
-    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
-
-
-_DONE_KEYS = {
-    f"done.{k}" for k in ("confirmed", "rejected", "reinstated", "allocated", "ignored", "unignored", "undone")
-}
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
-
-
 # --- login ---------------------------------------------------------------------------------------
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, user: CurrentUser, next: str | None = None) -> Response:
     if user is not None:
-        return _redirect(_safe_back(next, f"{UI}/"))
+        return redirect(safe_back(next, f"{UI}/"))
     pre = request.cookies.get(PRE_SESSION_COOKIE) or new_token()
     request.state.session_token = None
     response = _login_page(request, pre, next, error=None, status_code=200)
@@ -176,7 +132,7 @@ def login(
         return page
     if result.user is None or result.token is None:
         return _login_page(request, pre or "", next, error=t("login.failed"), status_code=401)
-    response = _redirect(_safe_back(next, f"{UI}/"))
+    response = redirect(safe_back(next, f"{UI}/"))
     response.set_cookie(
         SESSION_COOKIE,
         sign_session(result.token),
@@ -192,7 +148,7 @@ def login(
 @router.post("/logout")
 def logout(request: Request, session: DbSession, _: Viewer) -> Response:
     access.log_out(session, session_token(request))
-    response = _redirect(f"{UI}/login")
+    response = redirect(f"{UI}/login")
     response.delete_cookie(SESSION_COOKIE)
     return response
 
@@ -204,7 +160,7 @@ def set_language(
     if lang not in LANGUAGES:
         raise InvalidInput("unknown language", field="lang")
     access.set_locale(session, user, lang)
-    response = _redirect(_safe_back(back, f"{UI}/"))
+    response = redirect(safe_back(back, f"{UI}/"))
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax")
     return response
 
@@ -214,8 +170,14 @@ def set_language(
 
 @router.get("/", response_class=HTMLResponse)
 def overview_page(request: Request, session: DbSession, user: Viewer) -> HTMLResponse:
-    totals = views.overview(session)
-    return render(request, "overview.html", {"totals": totals}, user=user)
+    numbers = overview_reads.overview(session)
+    context = {
+        "totals": numbers.totals,
+        "periods": numbers.periods,
+        "imports": overview_reads.recent_imports(session, limit=8),
+        "pulls": overview_reads.recent_pulls(session, limit=8),
+    }
+    return render(request, "overview.html", context, user=user)
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -251,7 +213,7 @@ def queue_page(
         descending=descending,
         page=page,
     )
-    result = views.queue(session, flt)
+    result = queue_reads.queue(session, flt)
     params = {"status": status, "account": account, "from": date_from, "to": date_to, "sort": sort}
     return render(
         request,
@@ -315,7 +277,7 @@ def confirm(
         review.confirm_suggestions(session, line_id, suggestion_id, actor=user.username)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(_safe_back(back, f"{UI}/payments/{line_id}"), "confirmed"))
+    return redirect(with_done(safe_back(back, f"{UI}/payments/{line_id}"), "confirmed"))
 
 
 @router.post("/suggestions/{suggestion_id}/reject")
@@ -331,7 +293,7 @@ def reject(
         review.reject_suggestion(session, suggestion_id, actor=user.username, reason=reason)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "rejected"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "rejected"))
 
 
 @router.post("/suggestions/{suggestion_id}/reinstate")
@@ -342,7 +304,7 @@ def reinstate(
         review.reinstate_suggestion(session, suggestion_id, actor=user.username)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "reinstated"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "reinstated"))
 
 
 @router.post("/allocations/{allocation_id}/undo")
@@ -358,7 +320,7 @@ def undo(
         review.reverse_allocation(session, allocation_id, actor=user.username, reason=reason)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "undone"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "undone"))
 
 
 @router.post("/payments/{line_id}/ignore")
@@ -374,7 +336,7 @@ def ignore(
         review.ignore_line(session, line_id, category, actor=user.username, note=note)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "ignored"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "ignored"))
 
 
 @router.post("/payments/{line_id}/unignore")
@@ -385,7 +347,7 @@ def unignore(
         review.unignore_line(session, line_id, actor=user.username, reason=reason)
     except SverkaError as exc:
         return _refused(request, session, user, line_id, exc)
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "unignored"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "unignored"))
 
 
 def _allocate_context(session: Session, line_id: int, q: str | None) -> dict[str, Any]:
@@ -445,13 +407,14 @@ def _allocate_sync(request: Request, session: Session, form: Any, line_id: int, 
         return render(
             request, "allocate.html", {**context, "error": exc.message}, user=user, status_code=exc.status_code
         )
-    return _redirect(_with_done(f"{UI}/payments/{line_id}", "allocated"))
+    return redirect(with_done(f"{UI}/payments/{line_id}", "allocated"))
 
 
 @router.get("/invoices/{invoice_id}", response_class=HTMLResponse)
 def invoice_page(request: Request, session: DbSession, user: Viewer, invoice_id: int) -> HTMLResponse:
     context = {
         "invoice": views.invoice(session, invoice_id),
+        "contract": books_reads.contract_of_invoice(session, invoice_id),
         "allocations": [a for a in allocations_of_invoice(session, invoice_id) if a.kind != "suggested"],
         "timeline": views.invoice_timeline(session, invoice_id),
     }

@@ -66,6 +66,34 @@
     if (dialog && dialog.showModal) dialog.showModal();
   });
 
+  // --- statement upload: drop a file on the zone and it is sent; the plain file input still works ---
+  var dropzone = document.querySelector("[data-dropzone]");
+  if (dropzone) {
+    document.documentElement.classList.add("js");
+    var fileInput = dropzone.querySelector("[data-file]");
+    var fileName = dropzone.querySelector("[data-file-name]");
+    var uploadForm = dropzone.closest("form");
+    var showName = function () {
+      if (fileName) fileName.textContent = fileInput.files.length ? fileInput.files[0].name : "";
+    };
+    fileInput.addEventListener("change", showName);
+    ["dragenter", "dragover"].forEach(function (name) {
+      dropzone.addEventListener(name, function (event) { event.preventDefault(); dropzone.classList.add("over"); });
+    });
+    ["dragleave", "dragend"].forEach(function (name) {
+      dropzone.addEventListener(name, function () { dropzone.classList.remove("over"); });
+    });
+    dropzone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      dropzone.classList.remove("over");
+      var files = event.dataTransfer && event.dataTransfer.files;
+      if (!files || !files.length) return;
+      fileInput.files = files;
+      showName();
+      uploadForm.requestSubmit ? uploadForm.requestSubmit() : uploadForm.submit();
+    });
+  }
+
   // --- manual allocation: show what is left, fill an invoice's outstanding amount ---
   var split = document.querySelector("form[data-split]");
   if (split) {

@@ -13,18 +13,24 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import col
 
+from adapters.banks.sandbox import create_app as create_bank_app
 from services.reconciler.api.app import create_app
 from services.reconciler.billing.service import read_invoices_csv, upsert_invoices
 from services.reconciler.intake.service import import_statement_file
 from services.reconciler.matching.service import reconcile
+from services.reconciler.sync.service import configure_connection
 from shared.db import session_scope
-from shared.models import Allocation, BankTransaction, Invoice
+from shared.models import Allocation, BankTransaction, Invoice, Statement
+from shared.models.sync import BankPull
+from shared.tasks import drain_in_process
 from tests.fixture_corpus import BENCH_DIR, REPO_ROOT
 from tests.http_servers import serve_asgi
+from tests.services.reconciler.ui.test_workspace_pages import onec_statement
 from tests.services.reconciler.ui.workspace import PASSWORDS, create_users
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -116,7 +122,9 @@ def _split_candidate() -> tuple[int, int, int, int, int]:
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_an_accountant_works_the_queue_in_a_browser(database_url: str, company: Path, browser: object) -> None:
+def test_an_accountant_works_the_queue_in_a_browser(
+    database_url: str, company: Path, browser: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _seed(company)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with serve_asgi(create_app()) as base:
@@ -206,6 +214,55 @@ def test_an_accountant_works_the_queue_in_a_browser(database_url: str, company: 
         assert "Оплачен" in page.locator("h1").inner_text()
         page.screenshot(path=str(SCREENSHOTS / "invoice.png"), full_page=True)
 
+        # A statement file dropped on the upload zone is imported, and the page says what it brought.
+        page.goto(f"{base}/ui/statements")
+        dropped = page.evaluate_handle(
+            """([name, bytes]) => {
+                const transfer = new DataTransfer();
+                transfer.items.add(new File([new Uint8Array(bytes)], name, { type: "text/plain" }));
+                return transfer;
+            }""",
+            ["kl_to_1c.txt", list(onec_statement("1234.56", "99.00", account=UPLOAD_ACCOUNT))],
+        )
+        page.dispatch_event("[data-dropzone]", "drop", {"dataTransfer": dropped})
+        page.wait_for_url("**/ui/statements?shown=*")
+        result = page.locator("[data-import-result] tbody tr").first.inner_text()
+        assert UPLOAD_ACCOUNT in result and "kl_to_1c.txt" in result
+        with session_scope() as s:
+            uploaded = s.scalars(select(Statement).where(col(Statement.filename) == "kl_to_1c.txt")).one()
+            assert (uploaded.imported_by, uploaded.new_count, uploaded.duplicate_count) == ("anna", 2, 0)
+        page.screenshot(path=str(SCREENSHOTS / "statements.png"), full_page=True)
+
+        # "Pull now" on an account connected to the sandbox bank stores its booked lines.
+        with serve_asgi(create_bank_app(5, accounts=1, history_days=20)) as bank_url:
+            account_id = _connect_to_sandbox(bank_url, monkeypatch)
+            page.goto(f"{base}/ui/accounts")
+            page.locator(f"#account-{account_id} [data-pull-now] button").click()
+            page.wait_for_url("**/ui/accounts?done=pulled*")
+        with session_scope() as s:
+            pulled = s.scalars(select(BankPull).where(col(BankPull.bank_account_id) == account_id)).one()
+            assert (pulled.status, pulled.actor, pulled.trigger) == ("ok", "anna", "manual")
+            assert pulled.new > 0
+        assert "Загрузить сейчас" in page.locator(f"#account-{account_id}").inner_text()
+        assert page.locator(f"#account-{account_id} tr.pull-ok").count() == 1
+        page.screenshot(path=str(SCREENSHOTS / "accounts.png"), full_page=True)
+        drain_in_process()  # the matcher runs after a pull that stored lines
+
+        page.goto(f"{base}/ui/")
+        assert page.locator("[data-periods] tbody tr").count() > 0
+        page.screenshot(path=str(SCREENSHOTS / "overview.png"), full_page=True)
+
+        # A contract page: its balance, its invoices, the money on them and their history.
+        contract_id = _busiest_contract()
+        page.goto(f"{base}/ui/contracts/{contract_id}")
+        assert page.locator("h1").inner_text().startswith("Договор")
+        assert page.locator("[data-outstanding]").count() >= 1
+        assert page.locator("ol.timeline li").count() > 1
+        page.screenshot(path=str(SCREENSHOTS / "contract.png"))
+        page.click(".crumbs a")
+        page.wait_for_url("**/ui/partners/*")
+        page.screenshot(path=str(SCREENSHOTS / "partner.png"))
+
         # The same queue in English, for a user who picks it.
         page.goto(f"{base}/ui/queue")
         page.click("text=English")
@@ -213,6 +270,48 @@ def test_an_accountant_works_the_queue_in_a_browser(database_url: str, company: 
         assert page.locator("h1").first.inner_text().startswith("Review queue")
         page.screenshot(path=str(SCREENSHOTS / "queue-en.png"))
         context.close()
+
+        # The admin's users page.
+        admin = browser.new_context(locale="ru-RU", viewport={"width": 1360, "height": 900})  # type: ignore[attr-defined]
+        admin_page = admin.new_page()
+        admin_page.goto(f"{base}/ui/users")
+        admin_page.fill("input[name=username]", "admin")
+        admin_page.fill("input[name=password]", PASSWORDS["admin"])
+        admin_page.click("button[type=submit]")
+        admin_page.wait_for_url("**/ui/users")
+        admin_page.fill("form.add-user input[name=username]", "oleg")
+        admin_page.click("form.add-user button[type=submit]")
+        assert admin_page.locator("[data-password]").inner_text().strip()
+        admin_page.screenshot(path=str(SCREENSHOTS / "users.png"), full_page=True)
+        admin.close()
+
+
+UPLOAD_ACCOUNT = "40702810900000000042"
+SANDBOX_TOKEN_ENV = "SVERKA_BANK_TOKEN_BROWSER_TEST"
+
+
+def _connect_to_sandbox(bank_url: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Connect the sandbox's only account over T-Bank's API; the token comes from the environment."""
+    monkeypatch.setenv(SANDBOX_TOKEN_ENV, "sandbox-token")
+    number = httpx.get(f"{bank_url}/sandbox/accounts", timeout=5).json()[0]["account_number"]
+    with session_scope() as s:
+        view = configure_connection(
+            s, number, api_kind="tbank", base_url=bank_url, token_env=SANDBOX_TOKEN_ENV, actor="test"
+        )
+    return view.account_id
+
+
+def _busiest_contract() -> int:
+    with session_scope() as s:
+        found = s.execute(
+            select(col(Invoice.contract_id))
+            .join(Allocation, col(Allocation.invoice_id) == col(Invoice.id))
+            .where(col(Invoice.contract_id).is_not(None), col(Allocation.kind) != "suggested")
+            .group_by(col(Invoice.contract_id))
+            .order_by(func.count().desc(), col(Invoice.contract_id))
+            .limit(1)
+        ).scalar_one()
+        return int(found)
 
 
 def _tax_id_of_invoice_partner(invoice_id: int) -> str:

@@ -1,0 +1,1 @@
+"""Read models only the workspace needs: overview by account and period, books, banking."""
