@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PY_DIRS := shared services adapters tests benchmarks
+PY_DIRS := shared services adapters tests benchmarks clients
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
 
 .PHONY: setup run test lint fmt bench bench-parse bench-flow clean
@@ -11,11 +11,11 @@ UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
 ## setup: create or update .venv from the lock file (idempotent; reruns only when the lock changes)
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml clients/python/pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install -q --disable-pip-version-check "uv==$(UV_VERSION)"
 	@$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
-	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e . -e clients/python
 	@touch $(STAMP)
 	@echo "setup: $(VENV) is ready ($(BIN)/sverka)"
 
@@ -30,7 +30,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(PY_DIRS)
-	$(BIN)/mypy shared services adapters benchmarks
+	$(BIN)/mypy shared services adapters benchmarks clients/python/sverka_client
 
 fmt: setup
 	$(BIN)/ruff format $(PY_DIRS)

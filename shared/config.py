@@ -40,8 +40,33 @@ class Settings(BaseSettings):
     webhook_disable_after_failing_seconds: int = Field(
         default=3 * 24 * 3600, description="Disable an endpoint that has not accepted anything for this long."
     )
+    # Email, documents, partner page, reminders (services/notifier; docs/documents.md).
+    smtp_host: str = Field(default="", description="SMTP server; empty = the email channel is off.")
+    smtp_port: int = Field(default=587, description="SMTP port (587 STARTTLS, 465 SSL, 25 plain).")
+    smtp_security: str = Field(default="starttls", description="starttls | ssl | none.")
+    smtp_user: str = Field(default="", description="SMTP login; empty = no AUTH.")
+    smtp_password: str = Field(default="", description="SMTP password (never journaled).")
+    smtp_from: str = Field(default="Sverka <sverka@localhost>", description="From: of every email.")
+    smtp_timeout_seconds: float = Field(default=30.0, description="Per SMTP command.")
+    accounting_email: str = Field(default="", description="Our accountants (comma-separated): payables reminders.")
+    company_name: str = Field(default="", description="Our legal name, for documents where a statement lacks it.")
+    company_inn: str = Field(default="", description="Our INN, for documents.")
+    company_kpp: str = Field(default="", description="Our KPP, for documents.")
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Base of links sent to partners.")
+    partner_link_secret: str = Field(default="", description="Signs partner links; empty = generated in var_dir.")
+    partner_link_days: int = Field(default=30, description="A partner link works this many days.")
+    reminder_offsets_days: list[int] = Field(
+        default=[-3, 0, 7], description="Remind this many days from the due date (negative = before)."
+    )
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, description="Largest payment-order scan accepted.")
+    pdf_font_path: Path | None = Field(default=None, description="A TTF with Cyrillic glyphs; default DejaVu Sans.")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_rate_per_second: float = Field(default=50.0, gt=0, description="Requests per second an API key may sustain.")
+    api_rate_burst: int = Field(default=200, ge=1, description="Requests a key may make at once after being idle.")
+    notifier_claim_lease_seconds: int = Field(
+        default=600, ge=60, description="A claimed webhook or email is taken over by another worker after this long."
+    )
     secret_key: str = Field(default="", description="Signs session cookies; empty = generated once in var_dir.")
     session_hours: int = Field(default=12, description="A workspace login lasts this long.")
     secure_cookies: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")

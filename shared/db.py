@@ -30,13 +30,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cursor.close()
 
 
+PG_CONNECT_TIMEOUT = 5  # seconds
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the pragmas and pool settings Sverka relies on."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # A server that does not answer fails the request in seconds instead of holding it for minutes.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT}
+    )
 
 
 _engines: dict[str, Engine] = {}

@@ -27,6 +27,8 @@ from sqlmodel import Session
 
 from services.notifier import relay, repository
 from services.notifier.delivery import HttpOutcome, Sender
+from services.notifier.mail import repository as mail_repository
+from services.notifier.mail.dispatch import MailDispatcher
 from services.notifier.repository import DeliveryJob
 from services.notifier.retry import GONE, RetryPolicy, is_retryable, is_success, parse_retry_after
 from shared import journal
@@ -37,8 +39,6 @@ from shared.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpo
 
 Clock = Callable[[], datetime]
 NOTIFIER_ACTOR = "system:notifier"
-# How long a claimed delivery stays ours: longer than any attempt can take (timeouts are bounded).
-CLAIM_LEASE = timedelta(minutes=5)
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 
@@ -52,6 +52,12 @@ class DrainSummary:
     failed: int = 0
     endpoints_disabled: list[int] = field(default_factory=list)
     pending: int = 0
+    # The email channel (services.notifier.mail): planned by the relay, sent in the same pass.
+    emails_planned: int = 0
+    emails_delivered: int = 0
+    emails_retrying: int = 0
+    emails_failed: int = 0
+    emails_pending: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -219,8 +225,13 @@ class Dispatcher:
                 batch = relay.relay_batch(session, now)
             summary.events_relayed += batch.events
             summary.deliveries_created += batch.deliveries
+            summary.emails_planned += batch.emails
             if batch.events + batch.postponed == 0:
                 return
+
+    def _lease(self) -> timedelta:
+        """How long a claim stays ours: longer than any attempt can take (its timeouts are bounded)."""
+        return timedelta(seconds=self.settings.notifier_claim_lease_seconds)
 
     def deliver_due(self, summary: DrainSummary, *, max_attempts: int | None = None, batch: int = 50) -> None:
         """Send every delivery due at the start of this call (or up to ``max_attempts`` of them)."""
@@ -229,7 +240,7 @@ class Dispatcher:
             size = batch if max_attempts is None else min(batch, max_attempts - summary.attempts)
             with session_scope(self.engine) as session:
                 now = self.clock()
-                jobs = repository.claim_due_deliveries(session, cutoff, now, now + CLAIM_LEASE, size)
+                jobs = repository.claim_due_deliveries(session, cutoff, now, now + self._lease(), size)
             if not jobs:
                 return
             for job in jobs:
@@ -265,8 +276,13 @@ class Dispatcher:
         summary = DrainSummary()
         self.relay(summary)
         self.deliver_due(summary, max_attempts=max_attempts)
+        mail = MailDispatcher(settings=self.settings, clock=self.clock, rng=self.rng, engine=self.engine)
+        sent = mail.deliver_due(max_attempts=max_attempts)
+        summary.emails_delivered, summary.emails_retrying = sent.delivered, sent.retrying
+        summary.emails_failed = sent.failed
         with session_scope(self.engine) as session:
             summary.pending = repository.pending_count(session)
+            summary.emails_pending = mail_repository.pending_count(session)
         return summary
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from services.notifier import events, repository
+from services.notifier.mail import planning
 from shared.models.webhooks import WebhookEndpoint
 
 log = logging.getLogger("sverka.notifier.relay")
@@ -43,6 +44,7 @@ class RelaySummary:
     events: int = 0
     deliveries: int = 0
     postponed: int = 0
+    emails: int = 0  # email deliveries planned (services.notifier.mail.planning)
 
 
 def relay_batch(session: Session, now: datetime, batch: int = 200) -> RelaySummary:
@@ -57,6 +59,7 @@ def relay_batch(session: Session, now: datetime, batch: int = 200) -> RelaySumma
     for row in rows:
         try:
             rendered = events.render(session, row)
+            emails = planning.plan_for_event(session, row, now)
         except Exception:  # one broken event must not hold back the others
             log.exception("cannot render outbox event %s (%s); retrying later", row.event_id, row.event_type)
             repository.postpone_event(session, row.id or 0, now + _RENDER_RETRY)
@@ -77,6 +80,7 @@ def relay_batch(session: Session, now: datetime, batch: int = 200) -> RelaySumma
             for endpoint in endpoints
             if should_receive(endpoint, rendered)
         )
+        summary.emails += emails
         relayed.append(row.id or 0)
     summary.deliveries = repository.insert_deliveries(session, deliveries)
     repository.mark_relayed(session, relayed, now)

@@ -22,3 +22,14 @@ MAX_ATTEMPTS_PER_TICK = 200
 def relay_and_deliver() -> dict[str, Any]:
     """Relay new outbox events into deliveries and send what is due."""
     return drain(max_attempts=MAX_ATTEMPTS_PER_TICK).as_dict()
+
+
+REMINDERS_EVERY_SECONDS = 3600.0
+
+
+@periodic("notifier.reminders", REMINDERS_EVERY_SECONDS)
+def plan_deadline_reminders() -> dict[str, Any]:
+    """Plan today's deadline reminders (each at most once, ever); the next relay tick sends them."""
+    from services.notifier.reminders import run
+
+    return run().as_dict()

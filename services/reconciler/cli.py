@@ -20,6 +20,7 @@ from adapters.banks.base import ParsedFile, ParseError
 from adapters.banks.formats import parse_path
 from services.notifier.cli import register as register_notifier_commands
 from services.reconciler.access.cli import register as register_users_command
+from services.reconciler.apikeys.cli import register as register_apikeys_commands
 from services.reconciler.sync.cli import register as register_sync_commands
 from shared.config import get_settings
 from shared.errors import SverkaError
@@ -255,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("parse", cmd_parse, "Parse a statement file and print it as JSON (no database).")
     p.add_argument("file")
     register_users_command(sub)
+    register_apikeys_commands(sub)
     register_notifier_commands(sub)
     register_sync_commands(sub)
     journal_cmd = sub.add_parser("journal", help="The audit journal.")

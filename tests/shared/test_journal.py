@@ -100,12 +100,14 @@ def test_the_api_reports_the_chain_and_names_a_broken_link(engine):
     import httpx
 
     from services.reconciler.api.app import create_app
+    from tests.api.keys import bearer, issue_key
     from tests.http_servers import serve_asgi
 
     _write_events(3)
+    auth = bearer(issue_key("read"))
     with serve_asgi(create_app()) as base:
-        assert httpx.get(f"{base}/v1/journal/verify").json()["ok"] is True
+        assert httpx.get(f"{base}/v1/journal/verify", headers=auth).json()["ok"] is True
         _tamper(engine, "UPDATE journal_event SET action = 'invoice.deleted' WHERE seq = 2")
-        broken = httpx.get(f"{base}/v1/journal/verify")
+        broken = httpx.get(f"{base}/v1/journal/verify", headers=auth)
     assert broken.status_code == 409
     assert broken.json()["broken_seq"] == 2

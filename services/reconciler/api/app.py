@@ -8,12 +8,17 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.notifier.documents.endpoints import router as documents_router
 from services.notifier.endpoints import router as webhooks_router
+from services.notifier.partner_portal import router as partner_page_router
+from services.reconciler.api.auth import api_key_dependencies
 from services.reconciler.api.errors import install_error_handlers
 from services.reconciler.api.health import router as health_router
+from services.reconciler.api.integration import install_integration_api
 from services.reconciler.audit.endpoints import router as journal_router
 from services.reconciler.billing.endpoints import router as billing_router
 from services.reconciler.intake.endpoints import router as intake_router
+from services.reconciler.integration.endpoints import router as integration_router
 from services.reconciler.payments.endpoints import router as payments_router
 from services.reconciler.sync.endpoints import router as sync_router
 from services.reconciler.ui.install import install_ui
@@ -41,6 +46,7 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
 
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    install_integration_api(app)
     install_ui(app)
     for router in (
         health_router,
@@ -50,6 +56,9 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
         webhooks_router,
         sync_router,
         journal_router,
+        integration_router,
+        documents_router,
     ):
-        app.include_router(router)
+        app.include_router(router, dependencies=api_key_dependencies(router))
+    app.include_router(partner_page_router)  # no API key: the signed, expiring link is the credential
     return app

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from services.reconciler.api.deps import API_ACTOR, DbSession
-from services.reconciler.billing import views
-from services.reconciler.billing.schemas import ContractIn, ContractOut, InvoiceIn, InvoiceOut, UpsertSummary
+from services.reconciler.api.auth import ApiPrincipal, Forbidden, Principal
+from services.reconciler.api.deps import DbSession
+from services.reconciler.api.params import RowId
+from services.reconciler.billing.schemas import ContractIn, InvoiceIn, UpsertSummary
 from services.reconciler.billing.service import create_contract, upsert_invoice, upsert_invoices
+from services.reconciler.integration import filters, reads
+from services.reconciler.integration.schemas import ContractDetail, ContractPage, Invoice, InvoicePage
 from shared.tasks import enqueue_after_commit
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
@@ -18,42 +21,68 @@ router = APIRouter(prefix="/v1", tags=["invoices"])
 _RETRY_OPEN_LINES = "reconciler.match_open_lines"
 
 
-@router.post("/invoices", status_code=status.HTTP_201_CREATED, response_model=InvoiceOut)
-def create_invoice(item: InvoiceIn, session: DbSession) -> InvoiceOut:
+def _own_partner(who: Principal, partner_inn: str | None) -> None:
+    """A partner's key writes only that partner's invoices and contracts (e.g. a supplier's own bills)."""
+    if who.partner_id is not None and partner_inn != who.partner_inn:
+        raise Forbidden(f"this key may only write invoices of partner INN {who.partner_inn}", field="partner_inn")
+
+
+@router.post("/invoices", status_code=status.HTTP_201_CREATED, response_model=Invoice)
+def create_invoice(item: InvoiceIn, session: DbSession, who: ApiPrincipal) -> Invoice:
     """Create (or update, when the number exists) one invoice with its partner and contract."""
-    invoice = upsert_invoice(session, item, actor=API_ACTOR)
+    _own_partner(who, item.partner_inn)
+    invoice = upsert_invoice(session, item, actor=who.actor)
     enqueue_after_commit(session, _RETRY_OPEN_LINES)
-    return views.invoice_view(session, invoice)
+    return reads.invoice(session, invoice.id or 0, who)
 
 
 @router.post("/invoices/bulk", response_model=UpsertSummary)
-def create_invoices(items: list[InvoiceIn], session: DbSession) -> UpsertSummary:
+def create_invoices(items: list[InvoiceIn], session: DbSession, who: ApiPrincipal) -> UpsertSummary:
     """Create or update many invoices in one transaction; the same list twice changes nothing."""
-    summary = upsert_invoices(session, items, actor=API_ACTOR)
+    for item in items:
+        _own_partner(who, item.partner_inn)
+    summary = upsert_invoices(session, items, actor=who.actor)
     enqueue_after_commit(session, _RETRY_OPEN_LINES)
     return summary
 
 
-@router.get("/invoices/{invoice_id}", response_model=InvoiceOut)
-def read_invoice(invoice_id: int, session: DbSession) -> InvoiceOut:
-    return views.get_invoice_view(session, invoice_id)
+@router.get("/invoices", response_model=InvoicePage)
+def list_invoices(session: DbSession, who: ApiPrincipal, f: Annotated[filters.InvoiceFilters, Query()]) -> InvoicePage:
+    """Invoices, a page at a time; `order=updated_at` with `updated_since` follows changes for sync."""
+    return reads.invoice_page(session, f, who)
 
 
-@router.get("/invoices", response_model=InvoiceOut)
+@router.get("/invoices/by-number", response_model=Invoice)
 def find_invoice(
     session: DbSession,
-    number: str = Query(min_length=1),
+    who: ApiPrincipal,
+    number: str = Query(min_length=1, max_length=100),
     direction: Literal["receivable", "payable"] = "receivable",
-) -> InvoiceOut:
+) -> Invoice:
     """Look an invoice up by our number (receivables are unique by number)."""
-    return views.find_invoice_view(session, number, direction)
+    return reads.invoice_by_number(session, number, direction, who)
 
 
-@router.post("/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractOut)
-def create_contract_endpoint(item: ContractIn, session: DbSession) -> ContractOut:
-    return views.contract_view(session, create_contract(session, item, actor=API_ACTOR))
+@router.get("/invoices/{invoice_id}", response_model=Invoice)
+def read_invoice(invoice_id: RowId, session: DbSession, who: ApiPrincipal) -> Invoice:
+    """Status, amount, paid, outstanding, last payment date, and the allocations with their payments."""
+    return reads.invoice(session, invoice_id, who)
 
 
-@router.get("/contracts/{contract_id}", response_model=ContractOut)
-def read_contract(contract_id: int, session: DbSession) -> ContractOut:
-    return views.get_contract_view(session, contract_id)
+@router.post("/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractDetail, tags=["contracts"])
+def create_contract_endpoint(item: ContractIn, session: DbSession, who: ApiPrincipal) -> ContractDetail:
+    _own_partner(who, item.partner_inn)
+    contract = create_contract(session, item, actor=who.actor)
+    return reads.contract_detail(session, contract, who)
+
+
+@router.get("/contracts", response_model=ContractPage, tags=["contracts"])
+def list_contracts(
+    session: DbSession, who: ApiPrincipal, f: Annotated[filters.ContractFilters, Query()]
+) -> ContractPage:
+    return reads.contract_page(session, f, who)
+
+
+@router.get("/contracts/{contract_id}", response_model=ContractDetail, tags=["contracts"])
+def read_contract(contract_id: RowId, session: DbSession, who: ApiPrincipal) -> ContractDetail:
+    return reads.contract(session, contract_id, who)

@@ -10,10 +10,25 @@ from sqlmodel import Session, col
 
 from shared.db import insert_ignoring_conflicts
 from shared.models import BankAccount, BankTransaction, Statement
+from shared.models.columns import utcnow
 
 
 def get_account_by_number(session: Session, number: str) -> BankAccount | None:
     return session.scalars(select(BankAccount).where(col(BankAccount.number) == number)).first()
+
+
+def ensure_account(session: Session, number: str, currency: str | None) -> BankAccount:
+    """The account with this number, created on first sight.
+
+    Insert-if-absent through the unique constraint, then read: two imports of a new account's
+    statements at the same moment both get the one row instead of one of them failing.
+    """
+    table = BankAccount.__table__  # type: ignore[attr-defined]
+    row = {"number": number, "currency": currency, "created_at": utcnow()}
+    insert_ignoring_conflicts(session, table, [row], ["number"])
+    account = get_account_by_number(session, number)
+    assert account is not None, "the row was just inserted or already there"
+    return account
 
 
 def add(session: Session, row: BankAccount | Statement) -> None:

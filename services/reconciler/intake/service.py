@@ -109,11 +109,9 @@ def _resolve_account(
     number = statement.account or hint
     if not number:
         raise StatementRejected(f"{filename or 'statement'}: the file names no account; give one explicitly")
-    account = repository.get_account_by_number(session, number)
-    if account is None:
-        account = BankAccount(number=number, currency=statement.currency)
-        repository.add(session, account)
-    return account
+    return repository.get_account_by_number(session, number) or repository.ensure_account(
+        session, number, statement.currency
+    )
 
 
 def _store_statement(

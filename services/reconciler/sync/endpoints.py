@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-from services.reconciler.api.deps import API_ACTOR, DbSession
+from services.reconciler.api.auth import InternalPrincipal
+from services.reconciler.api.deps import DbSession
 from services.reconciler.api.errors import error_body
 from services.reconciler.sync.schemas import PullFailedOut, PullOut
 from services.reconciler.sync.service import list_pulls, pull_account
@@ -20,13 +21,13 @@ router = APIRouter(prefix="/v1", tags=["bank sync"])
     response_model=PullOut,
     responses={status.HTTP_502_BAD_GATEWAY: {"model": PullFailedOut, "description": "The bank failed; recorded."}},
 )
-def pull_now(account_id: str, session: DbSession) -> Any:
+def pull_now(account_id: str, session: DbSession, who: InternalPrincipal) -> Any:
     """Pull the account's next window from its bank now (``account_id``: our number or our id).
 
     A bank failure answers 502 with the recorded pull: the failure is committed, the window's
     lines and the cursor are not. 409 when the account is being pulled at this moment.
     """
-    result = pull_account(session, account_id, actor=API_ACTOR)
+    result = pull_account(session, account_id, actor=who.actor)
     body = PullOut.model_validate(result.as_dict())
     if result.ok:
         return body

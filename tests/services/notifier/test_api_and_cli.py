@@ -9,6 +9,7 @@ import pytest
 
 from services.reconciler.api.app import create_app
 from shared.config import get_settings
+from tests.api.keys import bearer, issue_key
 from tests.cli import sverka
 from tests.http_servers import serve_asgi
 from tests.services.notifier.factories import seed
@@ -19,7 +20,10 @@ INN = "7701234567"
 
 @pytest.fixture
 def api(notifier_settings: str) -> Iterator[httpx.Client]:
-    with serve_asgi(create_app()) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        serve_asgi(create_app()) as base,
+        httpx.Client(base_url=base, timeout=30, headers=bearer(issue_key())) as client,
+    ):
         yield client
 
 

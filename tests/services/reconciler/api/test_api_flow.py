@@ -9,6 +9,7 @@ import pytest
 
 from services.reconciler.api.app import create_app
 from shared.tasks import drain_in_process
+from tests.api.keys import bearer, issue_key
 from tests.http_servers import serve_asgi
 
 CAMT = """<?xml version="1.0" encoding="UTF-8"?>
@@ -37,7 +38,10 @@ INVOICE = {
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[httpx.Client]:
-    with serve_asgi(create_app()) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        serve_asgi(create_app()) as base,
+        httpx.Client(base_url=base, timeout=30, headers=bearer(issue_key())) as client,
+    ):
         yield client
 
 
@@ -63,10 +67,10 @@ def test_an_uploaded_payment_settles_the_invoice_it_names(api: httpx.Client) -> 
     assert allocation["bank_ref"] == "BANKREF-1" and allocation["kind"] == "auto"
     assert {r["code"] for r in allocation["reasons"]} >= {"amount_equal"} or allocation["reasons"]
 
-    [payment] = api.get("/v1/payments", params={"bank_ref": "BANKREF-1"}).json()
+    [payment] = api.get("/v1/payments", params={"bank_ref": "BANKREF-1"}).json()["data"]
     assert payment["amount"] == "1500.00" and payment["match_status"] == "settled"
     assert payment["allocations"][0]["invoice_no"] == "INV-77"
-    assert api.get("/v1/invoices?number=INV-77").json()["id"] == invoice_id
+    assert api.get("/v1/invoices/by-number?number=INV-77").json()["id"] == invoice_id
 
     again = api.post("/v1/statements", files={"file": ("may-again.xml", CAMT.encode(), "application/xml")})
     assert (again.json()["new"], again.json()["duplicates"]) == (0, 1)

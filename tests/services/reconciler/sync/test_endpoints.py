@@ -8,13 +8,17 @@ import httpx
 import pytest
 
 from services.reconciler.api.app import create_app
+from tests.api.keys import bearer, issue_key
 from tests.http_servers import serve_asgi
 from tests.services.reconciler.sync.conftest import Bank, connect, stored_lines
 
 
 @pytest.fixture
 def api(database_url: str) -> Iterator[httpx.Client]:
-    with serve_asgi(create_app()) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        serve_asgi(create_app()) as base,
+        httpx.Client(base_url=base, timeout=30, headers=bearer(issue_key())) as client,
+    ):
         yield client
 
 

@@ -1,0 +1,156 @@
+"""Who is calling ``/v1``: the API key in ``Authorization: Bearer …``, its scope and partner.
+
+Every ``/v1`` router (except health) is mounted with one of two dependencies:
+
+* :func:`authenticate` — any live key; a GET/HEAD needs ``read``, any other method ``write``
+  (write implies read). Routes under it that return partner data filter by the key's partner.
+* :func:`authenticate_internal` — the same, and a partner-scoped key is refused (403): statements,
+  bank pulls, webhooks and payment decisions are for our own services, not for partners.
+
+Both spend one token from the key's rate limit bucket (429 with ``Retry-After`` when empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import DataError
+
+from services.reconciler.api.deps import DbSession
+from services.reconciler.api.errors import error_body
+from services.reconciler.api.ratelimit import RateLimiter, default_limiter, retry_after_header
+from services.reconciler.apikeys.service import live_key
+from shared.config import get_settings
+from shared.errors import SverkaError
+from shared.models import Partner
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="An API key from `sverka apikeys create`, sent as `Authorization: Bearer svk_…`.",
+)
+
+
+class Unauthenticated(SverkaError):
+    status_code = 401
+    code = "unauthenticated"
+
+
+class Forbidden(SverkaError):
+    status_code = 403
+    code = "forbidden"
+
+
+class RateLimited(SverkaError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The calling key, as endpoints need it."""
+
+    key_id: int
+    name: str
+    scope: str
+    partner_id: int | None
+    partner_inn: str | None
+
+    @property
+    def actor(self) -> str:
+        """What the journal records as who did it."""
+        return f"api:{self.name}"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == "write"
+
+
+def limiter_of(app: FastAPI) -> RateLimiter:
+    limiter: RateLimiter | None = getattr(app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = app.state.rate_limiter = default_limiter(get_settings().redis_url)
+    return limiter
+
+
+def authenticate(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    key = live_key(session, credentials.credentials)
+    if key is None:
+        raise Unauthenticated("the API key is unknown or revoked")
+    wait = limiter_of(request.app).take(f"key:{key.id}")
+    if wait is not None:
+        raise RateLimited(f"rate limit of key {key.prefix}… exceeded", retry_after=retry_after_header(wait))
+    if request.method not in READ_METHODS and key.scope != "write":
+        raise Forbidden(f"key {key.prefix}… is read-only; this needs a write key")
+    partner = session.get(Partner, key.partner_id) if key.partner_id else None
+    principal = Principal(key.id or 0, key.name, key.scope, key.partner_id, partner.inn if partner else None)
+    request.state.principal = principal
+    return principal
+
+
+def authenticate_internal(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    if principal.partner_id is not None:
+        raise Forbidden("a partner's key cannot use this route")
+    return principal
+
+
+ApiPrincipal = Annotated[Principal, Depends(authenticate)]
+InternalPrincipal = Annotated[Principal, Depends(authenticate_internal)]
+
+
+def install_auth_error_handlers(app: FastAPI) -> None:
+    """401 says how to authenticate; 429 says when to come back (headers the shared handler does not set);
+    a number out of the database's range is the client's 422, not our 500."""
+
+    @app.exception_handler(Unauthenticated)
+    async def _unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), status_code=401, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A number the database cannot hold (an id past 32/64 bits) in a route that did not bound it.
+        return JSONResponse(error_body("invalid_input", "a number is out of range"), status_code=422)
+
+    @app.exception_handler(RateLimited)
+    async def _limited(_: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.message, exc.field), status_code=429, headers={"Retry-After": exc.retry_after}
+        )
+
+
+def api_key_dependencies(router: APIRouter) -> list[Any]:
+    """What a router is mounted with: nothing for health, a key for the rest.
+
+    Routers that render partner data through the scope filters accept partner keys; every other
+    router (including any added later) is internal-only by default, so a new route cannot leak
+    to a partner by omission.
+    """
+    from services.reconciler.api.health import router as health_router
+    from services.reconciler.billing.endpoints import router as billing_router
+    from services.reconciler.integration.endpoints import router as integration_router
+    from services.reconciler.payments.endpoints import router as payments_router
+
+    if router is health_router:
+        return []
+    if router in (billing_router, payments_router, integration_router):
+        return [Depends(authenticate)]
+    return [Depends(authenticate_internal)]

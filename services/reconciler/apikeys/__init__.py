@@ -1,0 +1,1 @@
+"""API keys: how other services (and partners' systems) authenticate to ``/v1``."""
