@@ -8,6 +8,8 @@ RUN pip install --no-cache-dir uv && uv pip install --system --no-cache -r requi
 COPY shared ./shared
 COPY services ./services
 COPY adapters ./adapters
+# deploy/: migrations-and-grants (python -m deploy.database) for the compose `grant` service.
+COPY deploy ./deploy
 RUN uv pip install --system --no-deps .
 RUN useradd --system --uid 10001 sverka
 USER sverka

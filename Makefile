@@ -3,10 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-PY_DIRS := shared services adapters tests benchmarks clients
+PY_DIRS := shared services adapters tests benchmarks deploy clients
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
 
-.PHONY: setup run test lint fmt bench bench-parse bench-flow clean
+.PHONY: setup run test lint fmt bench bench-parse bench-flow clean prod-local soak bench-prod
 
 ## setup: create or update .venv from the lock file (idempotent; reruns only when the lock changes)
 setup: $(STAMP)
@@ -30,7 +30,7 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check $(PY_DIRS)
-	$(BIN)/mypy shared services adapters benchmarks clients/python/sverka_client
+	$(BIN)/mypy shared services adapters benchmarks deploy clients/python/sverka_client
 
 fmt: setup
 	$(BIN)/ruff format $(PY_DIRS)
@@ -44,6 +44,19 @@ bench-parse: setup
 
 bench-flow: setup
 	$(BIN)/python -m benchmarks.flow
+
+## prod-local: the production topology on this machine — PostgreSQL, Redis, API workers, Celery workers, beat,
+## the sandbox bank (Procfile; data in var/prod-local; Ctrl-C stops it). See docs/operations.md.
+prod-local: setup
+	$(BIN)/python -m deploy.local
+
+## soak: the fault tests on the production topology at full size (longer than CI runs them)
+soak: setup
+	SVERKA_SOAK=1 $(BIN)/pytest tests/production -q
+
+## bench-prod: throughput of the production topology (imports and reads through the API, match latency)
+bench-prod: setup
+	$(BIN)/python -m benchmarks.prod_topology
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(default="", description="Signs session cookies; empty = generated once in var_dir.")
     session_hours: int = Field(default=12, description="A workspace login lasts this long.")
     secure_cookies: bool = Field(default=False, description="Send cookies over HTTPS only (set behind TLS).")
+    # Operations (docs/operations.md).
+    log_format: str = Field(default="text", description="'json' (one object per line, production) or 'text'.")
+    log_level: str = Field(default="INFO", description="Root log level.")
+    worker_metrics_port: int = Field(default=0, description="A Celery worker serves /metrics here (0: off).")
+    ready_timeout_seconds: float = Field(default=2.0, description="Readiness probes give up after this long.")
 
     @property
     def effective_database_url(self) -> str:

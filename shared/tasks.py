@@ -101,7 +101,49 @@ def celery_app() -> Any:
     for name, fn in _REGISTRY.items():
         app.task(name=name)(fn)
     app.conf.beat_schedule = {name: {"task": name, "schedule": every} for name, every in _PERIODIC.items()}
+    _instrument_celery()
     return app
+
+
+def _instrument_celery() -> None:
+    """Worker processes log in the configured format with the task's id and name, and time each task.
+
+    Celery's signals are process-wide; ``dispatch_uid`` keeps a second ``celery_app()`` (tests clear
+    its cache) from connecting the handlers twice.
+    """
+    import time
+
+    from celery import signals
+
+    from shared import metrics
+    from shared.logging import configure_logging, task_id_var, task_name_var
+
+    started: dict[str, float] = {}
+
+    def on_setup_logging(**_: Any) -> None:  # connected: Celery leaves logging to us
+        configure_logging()
+
+    def on_prerun(task_id: str, task: Any, **_: Any) -> None:
+        task_id_var.set(task_id)
+        task_name_var.set(task.name)
+        started[task_id] = time.perf_counter()
+
+    def on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+        began = started.pop(task_id, None)
+        if began is not None:
+            metrics.observe_task(task.name, time.perf_counter() - began, (state or "unknown").lower())
+        task_id_var.set(None)
+        task_name_var.set(None)
+
+    def on_worker_ready(**_: Any) -> None:
+        port = get_settings().worker_metrics_port
+        if port:
+            metrics.serve_worker_metrics(port)
+
+    signals.setup_logging.connect(on_setup_logging, weak=False, dispatch_uid="sverka.logging")
+    signals.task_prerun.connect(on_prerun, weak=False, dispatch_uid="sverka.task_prerun")
+    signals.task_postrun.connect(on_postrun, weak=False, dispatch_uid="sverka.task_postrun")
+    signals.worker_ready.connect(on_worker_ready, weak=False, dispatch_uid="sverka.worker_ready")
 
 
 def _in_process_executor() -> ThreadPoolExecutor:

@@ -15,6 +15,7 @@ from services.reconciler.api.auth import api_key_dependencies
 from services.reconciler.api.errors import install_error_handlers
 from services.reconciler.api.health import router as health_router
 from services.reconciler.api.integration import install_integration_api
+from services.reconciler.api.observability import install_observability
 from services.reconciler.audit.endpoints import router as journal_router
 from services.reconciler.billing.endpoints import router as billing_router
 from services.reconciler.intake.endpoints import router as intake_router
@@ -46,6 +47,7 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
 
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
+    install_observability(app)
     install_integration_api(app)
     install_ui(app)
     for router in (
