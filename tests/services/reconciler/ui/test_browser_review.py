@@ -3,13 +3,17 @@
 A generated company (300 invoices, 30 partners) is imported and matched as in production; then
 an accountant logs in, opens the queue, confirms a suggestion with the keyboard, splits a payment
 over two invoices, undoes one part and reads the journal's timeline. Screenshots of the main
-pages are written to ``docs/screenshots/`` for the documentation.
+pages are taken on the way; with ``SVERKA_UPDATE_SCREENSHOTS=1`` they replace the ones in
+``docs/screenshots/`` (otherwise they go to a temporary directory, so a test run leaves the
+checkout as it found it).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +50,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SCREENSHOTS = REPO_ROOT / "docs" / "screenshots"
+SCREENSHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("SVERKA_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "sverka-screenshots"
+)
 
 
 @pytest.fixture(scope="module")
