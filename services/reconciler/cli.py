@@ -21,6 +21,7 @@ from adapters.banks.formats import parse_path
 from services.notifier.cli import register as register_notifier_commands
 from services.reconciler.access.cli import register as register_users_command
 from services.reconciler.apikeys.cli import register as register_apikeys_commands
+from services.reconciler.evidence.cli import register as register_evidence_commands
 from services.reconciler.sync.cli import register as register_sync_commands
 from shared.config import get_settings
 from shared.errors import SverkaError
@@ -213,7 +214,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from shared.tasks import celery_app
 
     app = celery_app()
-    argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", f"--queues={args.queues}"]
+    # Distinct node names per queue set: two workers named celery@host on one machine confuse
+    # remote control and monitoring (Celery warns of duplicate nodenames).
+    name = args.name or f"{args.queues.replace(',', '+')}@%h"
+    argv = ["worker", "--loglevel=INFO", f"--concurrency={args.concurrency}", f"--queues={args.queues}", "-n", name]
     app.worker_main(argv)
     return 0
 
@@ -259,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_apikeys_commands(sub)
     register_notifier_commands(sub)
     register_sync_commands(sub)
+    register_evidence_commands(sub)
     journal_cmd = sub.add_parser("journal", help="The audit journal.")
     journal_sub = journal_cmd.add_subparsers(dest="journal_command", required=True, metavar="COMMAND")
     v = journal_sub.add_parser("verify", help="Recompute the hash chain; exit 1 naming the first broken link.")
@@ -270,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("worker", cmd_worker, "Run a Celery worker (production topology; needs SVERKA_REDIS_URL).")
     p.add_argument("--concurrency", type=int, default=2)
     p.add_argument("--queues", default="reconciler,notifier", help="Comma-separated queues (default: both).")
+    p.add_argument("--name", default=None, help="Celery node name (default: QUEUES@%%h; %%h is the host name).")
     add("beat", cmd_beat, "Run the Celery beat scheduler (one per installation).")
     p = add("demo", cmd_demo, "Seed a demo company and show payments arriving from the sandbox bank being matched.")
     p.add_argument("--host", default="127.0.0.1")

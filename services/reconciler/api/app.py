@@ -18,6 +18,7 @@ from services.reconciler.api.integration import install_integration_api
 from services.reconciler.api.observability import install_observability
 from services.reconciler.audit.endpoints import router as journal_router
 from services.reconciler.billing.endpoints import router as billing_router
+from services.reconciler.evidence.endpoints import router as evidence_router
 from services.reconciler.intake.endpoints import router as intake_router
 from services.reconciler.integration.endpoints import router as integration_router
 from services.reconciler.payments.endpoints import router as payments_router
@@ -60,6 +61,7 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
         journal_router,
         integration_router,
         documents_router,
+        evidence_router,
     ):
         app.include_router(router, dependencies=api_key_dependencies(router))
     app.include_router(partner_page_router)  # no API key: the signed, expiring link is the credential
