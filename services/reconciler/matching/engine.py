@@ -12,12 +12,17 @@ Lines are decided in the order given; what one automatic decision allocates is t
 invoices before the next line is looked at, so nothing is spent twice. Precision comes first: a
 wrong automatic allocation costs an accountant far more than a suggestion does.
 
+People have the last word: a (line, invoice) pair a person declined (``LearnedFacts.declined``)
+is never proposed for that line again, and one a person declined and then offered again
+(``LearnedFacts.reoffered``) is only ever suggested.
+
 See ``docs/matching.md`` for the rules, their confidences and the reason codes.
 """
 
 from __future__ import annotations
 
 import gc
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -84,10 +89,19 @@ class Matcher:
         with cyclic_gc_paused():
             self.book = InvoiceBook(invoices, learned)
             self.directory = PartnerDirectory(partners, learned)
+        self._declined = _by_line(learned.declined)
+        self._reoffered = _by_line(learned.reoffered)
 
     def decide(self, line: PaymentLine) -> Decision:
         """Decide one line; what an automatic decision allocates is taken off the book."""
-        decision = _decide(line, self.book, self.directory, self.policy)
+        decision = _decide(
+            line,
+            self.book,
+            self.directory,
+            self.policy,
+            self._declined.get(line.id, frozenset()),
+            self._reoffered.get(line.id, frozenset()),
+        )
         if decision.outcome == "auto":
             self.book.consume(decision.allocations)
         return decision
@@ -106,7 +120,22 @@ def match_lines(
         return [matcher.decide(line) for line in lines]
 
 
-def _decide(line: PaymentLine, book: InvoiceBook, directory: PartnerDirectory, policy: MatchPolicy) -> Decision:
+def _by_line(pairs: Iterable[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    """(line, invoice) pairs as line → invoices: each line looks up only its own."""
+    grouped: dict[int, set[int]] = defaultdict(set)
+    for line_id, invoice_id in pairs:
+        grouped[line_id].add(invoice_id)
+    return {line_id: frozenset(ids) for line_id, ids in grouped.items()}
+
+
+def _decide(
+    line: PaymentLine,
+    book: InvoiceBook,
+    directory: PartnerDirectory,
+    policy: MatchPolicy,
+    declined: frozenset[int] = frozenset(),
+    reoffered: frozenset[int] = frozenset(),
+) -> Decision:
     amount = line.open_minor
     if line.amount_minor == 0 or amount <= 0:
         return Decision(line.id, "none", 0.0, (Reason("line_fully_allocated", "nothing left to allocate on the line"),))
@@ -130,6 +159,7 @@ def _decide(line: PaymentLine, book: InvoiceBook, directory: PartnerDirectory, p
         book=book,
         directory=directory,
         policy=policy,
+        declined=declined,
     )
     rules.referenced_invoices(ctx)
     rules.contract_invoices(ctx)
@@ -141,12 +171,16 @@ def _decide(line: PaymentLine, book: InvoiceBook, directory: PartnerDirectory, p
     if not ctx.proposals:
         rules.amount_anywhere(ctx)
     reasons = payer.reasons
+    if ctx.passed_over:
+        numbers = ", ".join(sorted(book.invoice(i).number for i in ctx.passed_over))
+        said_no = f"a person declined invoice {numbers} for this payment: not offered again"
+        reasons += (Reason("declined_before", said_no),)
     if facts.not_invoice:
         reasons += (Reason("not_invoice_payment", f"purpose says «{facts.not_invoice}»: not a payment for an invoice"),)
         ctx.proposals = [
             Proposal(p.allocations, min(p.confidence, NOT_INVOICE_CAP), p.reasons, p.rule) for p in ctx.proposals
         ]
-    return _choose(line, ctx.proposals, reasons, policy)
+    return _choose(line, ctx.proposals, reasons, policy, reoffered)
 
 
 def _settled(proposals: list[Proposal], policy: MatchPolicy) -> bool:
@@ -167,14 +201,21 @@ def _merge(proposals: list[Proposal]) -> list[Proposal]:
     return sorted(merged.values(), key=lambda p: (-p.confidence, p.key))
 
 
-def _choose(line: PaymentLine, proposals: list[Proposal], reasons: tuple[Reason, ...], policy: MatchPolicy) -> Decision:
+def _choose(
+    line: PaymentLine,
+    proposals: list[Proposal],
+    reasons: tuple[Reason, ...],
+    policy: MatchPolicy,
+    reoffered: frozenset[int] = frozenset(),
+) -> Decision:
     ranked = _merge(proposals)
     if not ranked:
         return Decision(line.id, "none", 0.0, (*reasons, Reason("nothing_fits", "no open invoice fits this line")))
     best = ranked[0]
     runner_up = ranked[1] if len(ranked) > 1 else None
     close = runner_up is not None and runner_up.confidence > best.confidence - AMBIGUITY_MARGIN
-    if best.confidence >= policy.auto_confidence and not close:
+    second_thoughts = bool(reoffered) and any(a.invoice_id in reoffered for a in best.allocations)
+    if best.confidence >= policy.auto_confidence and not close and not second_thoughts:
         return Decision(line.id, "auto", best.confidence, reasons + best.reasons, allocations=best.allocations)
     shown = ranked[: policy.max_suggestions]
     suggestions = tuple(
@@ -185,6 +226,11 @@ def _choose(line: PaymentLine, proposals: list[Proposal], reasons: tuple[Reason,
     if close:
         tied = sum(1 for p in ranked if p.confidence > best.confidence - AMBIGUITY_MARGIN)
         why = Reason("ambiguous", f"{tied} candidates fit almost equally well; a person must choose")
+    elif second_thoughts and best.confidence >= policy.auto_confidence:
+        why = Reason(
+            "declined_then_reoffered",
+            "a person declined this invoice for this payment and then offered it again: a person confirms it",
+        )
     else:
         why = Reason(
             "below_auto_confidence",

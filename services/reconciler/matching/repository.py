@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, not_, or_, select, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching.types import LearnedFacts, OpenInvoice, PartnerFacts, PaymentLine
@@ -21,8 +21,15 @@ from shared.models import (
     PartnerAccount,
 )
 from shared.models.columns import utcnow
+from shared.models.matching import EFFECTIVE_KINDS
 
 OPEN_LINE_STATUSES = ("unmatched", "suggested")
+# Actors that are the system itself (the matcher, imports); every other actor is a person or an
+# API caller acting for one, whose decisions the matcher respects.
+SYSTEM_ACTOR_PREFIX = "system:"
+# How the review workflow closes a suggestion a person rejected (``review.service.reject_suggestion``);
+# people also close suggestions by confirming them or by settling the line otherwise, which is no "no".
+REJECTED_REASON_PREFIX = "rejected"
 
 
 def open_lines(session: Session, line_ids: Sequence[int] | None = None) -> list[PaymentLine]:
@@ -93,9 +100,77 @@ def partners(session: Session) -> list[PartnerFacts]:
     ]
 
 
-def learned_facts(session: Session) -> LearnedFacts:
+def learned_facts(session: Session, line_ids: Sequence[int] | None = None) -> LearnedFacts:
+    """What people taught the matcher: accounts of partners, and their "no"s on the given open lines."""
     rows = session.execute(select(*columns(LearnedAccount.account_number, LearnedAccount.partner_id)))
-    return LearnedFacts(account_partner={str(a): int(p) for a, p in rows})
+    declined, reoffered = people_decisions(session, line_ids)
+    return LearnedFacts(account_partner={str(a): int(p) for a, p in rows}, declined=declined, reoffered=reoffered)
+
+
+def people_decisions(
+    session: Session, line_ids: Sequence[int] | None = None
+) -> tuple[frozenset[tuple[int, int]], frozenset[tuple[int, int]]]:
+    """The (line, invoice) pairs of open lines a person declined: (still declined, offered again).
+
+    A person says no to a pair by rejecting its suggestion or by undoing its allocation (any
+    kind, also an automatic one); the allocation rows keep that (``reversed_by`` is the person,
+    never a ``system:`` actor). A later row a person made for the same pair takes the no back:
+    a manual or confirmed allocation of it lifts it entirely; a suggestion a person offered again
+    (reinstating a rejection, or undoing a confirmation, which re-offers its suggestion) lifts it
+    only as far as suggesting. The latest word wins, so a reinstated pair rejected again is
+    declined again.
+    """
+    person_undid = and_(
+        col(Allocation.reversed_at).is_not(None),
+        not_(col(Allocation.reversed_by).startswith(SYSTEM_ACTOR_PREFIX)),
+        or_(
+            col(Allocation.kind).in_(EFFECTIVE_KINDS),
+            col(Allocation.reversal_reason).startswith(REJECTED_REASON_PREFIX),
+        ),
+    )
+    person_made = not_(col(Allocation.created_by).startswith(SYSTEM_ACTOR_PREFIX))
+    query = (
+        select(
+            *columns(
+                Allocation.transaction_id,
+                Allocation.invoice_id,
+                Allocation.kind,
+                Allocation.created_by,
+                Allocation.created_at,
+                Allocation.reversed_by,
+                Allocation.reversed_at,
+                Allocation.reversal_reason,
+            )
+        )
+        .join(BankTransaction, col(BankTransaction.id) == col(Allocation.transaction_id))
+        .where(col(BankTransaction.match_status).in_(OPEN_LINE_STATUSES), or_(person_undid, person_made))
+    )
+    rows: list[Any] = []
+    if line_ids is None:
+        rows.extend(session.execute(query))
+    else:
+        for chunk in _chunks(line_ids):
+            rows.extend(session.execute(query.where(col(Allocation.transaction_id).in_(list(chunk)))))
+    last_no: dict[tuple[int, int], Any] = {}
+    last_booked: dict[tuple[int, int], Any] = {}
+    last_offered: dict[tuple[int, int], Any] = {}
+    for line_id, invoice_id, kind, created_by, created_at, reversed_by, reversed_at, reason in rows:
+        pair = (int(line_id), int(invoice_id))
+        said_no = reversed_at is not None and not (reversed_by or "").startswith(SYSTEM_ACTOR_PREFIX)
+        if said_no and (kind in EFFECTIVE_KINDS or (reason or "").startswith(REJECTED_REASON_PREFIX)):
+            last_no[pair] = max(last_no.get(pair, reversed_at), reversed_at)
+        elif not created_by.startswith(SYSTEM_ACTOR_PREFIX):  # a row that is itself a no is no yes
+            latest = last_booked if kind in EFFECTIVE_KINDS else last_offered
+            latest[pair] = max(latest.get(pair, created_at), created_at)
+    declined: set[tuple[int, int]] = set()
+    reoffered: set[tuple[int, int]] = set()
+    for pair, no_at in last_no.items():
+        # ">=": undoing a confirmation re-offers its suggestion in the same transaction, a moment
+        # (on a coarse clock: no time at all) after the undo.
+        if pair in last_booked and last_booked[pair] >= no_at:
+            continue
+        (reoffered if pair in last_offered and last_offered[pair] >= no_at else declined).add(pair)
+    return frozenset(declined), frozenset(reoffered)
 
 
 def active_suggestions(session: Session, line_ids: Sequence[int]) -> list[int]:

@@ -91,7 +91,11 @@ class LineContext:
     book: InvoiceBook
     directory: PartnerDirectory
     policy: MatchPolicy
+    # Invoices a person declined for this line (``LearnedFacts.declined``): never proposed.
+    declined: frozenset[int] = frozenset()
     proposals: list[Proposal] = field(default_factory=list)
+    # Declined invoices some rule would have proposed: the decision says so, for the reviewer.
+    passed_over: set[int] = field(default_factory=set)
     _positions: dict[str, int] | None = None
 
     def key_positions(self) -> dict[str, int]:
@@ -118,6 +122,13 @@ class LineContext:
     def propose(
         self, allocations: list[tuple[OpenInvoice, int]], confidence: float, rule: str, *reasons: Reason
     ) -> None:
+        # A person's "not this invoice" for this line holds whatever a rule thinks. The whole
+        # proposal goes (a batch with a declined invoice in it is not this batch), but the rules
+        # still saw the declined invoice: two equal candidates where a person declined one are
+        # not made unambiguous by that, so the other is not booked on elimination alone.
+        if self.declined and (hit := self.declined.intersection(inv.id for inv, _ in allocations)):
+            self.passed_over |= hit
+            return
         allocs = tuple(ProposedAllocation(inv.id, amount) for inv, amount in allocations)
         total = sum(a.amount_minor for a in allocs)
         # The invariants a booking relies on: never more than the line or an invoice can take.

@@ -57,7 +57,7 @@ def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor:
             lines,
             repository.open_invoices(session),
             repository.partners(session),
-            repository.learned_facts(session),
+            repository.learned_facts(session, line_ids),
             policy_from_settings(),
         )
         return _store(session, {ln.id: ln for ln in lines}, decisions, actor)

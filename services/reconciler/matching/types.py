@@ -74,6 +74,14 @@ class LearnedFacts:
     account_partner: dict[str, int] = field(default_factory=dict)
     # normalised reference alias → invoice id
     reference_invoice: dict[str, int] = field(default_factory=dict)
+    # (line id, invoice id) pairs a person said no to — rejected the suggestion, or undid the
+    # allocation — and has not taken back: never proposed again for that line. "Not this
+    # invoice", not "never this line": the line's other candidates are still offered.
+    declined: frozenset[tuple[int, int]] = frozenset()
+    # Declined pairs a person then offered again as a suggestion (reinstated a rejection, or
+    # undid a confirmation, which offers its suggestion again): suggested, never booked
+    # automatically — a person has already changed their mind once; a person decides.
+    reoffered: frozenset[tuple[int, int]] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,6 +198,54 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.not_invoice_payment": {"ru": "похоже, не оплата счёта", "en": "looks like no invoice payment"},
     "reason.nothing_fits": {"ru": "ничего не подходит", "en": "nothing fits"},
     "reason.manual": {"ru": "разнесено вручную", "en": "allocated by hand"},
+    "reason.reference_variant": {
+        "ru": "номер счёта в назначении, записан иначе",
+        "en": "the invoice number, written differently",
+    },
+    "reason.reference_serial": {
+        "ru": "номер счёта без префикса и нулей",
+        "en": "the invoice number without prefix or zeros",
+    },
+    "reason.reference_other_partner": {
+        "ru": "в назначении счёт другого контрагента",
+        "en": "the purpose names another partner's invoice",
+    },
+    "reason.third_party_named": {"ru": "платит третье лицо за контрагента", "en": "a third party pays for the partner"},
+    "reason.amount_equal_in_contract": {
+        "ru": "сумма равна счёту по договору",
+        "en": "the amount equals an invoice of the contract",
+    },
+    "reason.amount_unique_for_partner": {
+        "ru": "сумма равна единственному открытому счёту",
+        "en": "the amount equals the one open invoice of this partner",
+    },
+    "reason.amount_short_fee": {
+        "ru": "недоплата в пределах комиссии банка",
+        "en": "short by a bank fee within tolerance",
+    },
+    "reason.partial_payment": {"ru": "частичная оплата", "en": "a partial payment"},
+    "reason.overpayment": {
+        "ru": "переплата: остаток — аванс контрагента",
+        "en": "an overpayment: the rest is the partner's credit",
+    },
+    "reason.payer_tax_id": {"ru": "ИНН плательщика совпадает", "en": "the payer's tax id matches"},
+    "reason.payer_account": {"ru": "счёт плательщика совпадает", "en": "the payer's account matches"},
+    "reason.payer_learned_account": {"ru": "счёт, которому научили ранее", "en": "an account learned earlier"},
+    "reason.payer_name": {"ru": "наименование плательщика совпадает", "en": "the payer's name matches"},
+    "reason.payer_name_fuzzy": {"ru": "наименование плательщика похоже", "en": "the payer's name is similar"},
+    "reason.below_auto_confidence": {
+        "ru": "уверенность ниже порога автоматического разнесения",
+        "en": "confidence below the automatic threshold",
+    },
+    "reason.declined_before": {
+        "ru": "сотрудник уже отклонил этот счёт для платежа: не предлагается снова",
+        "en": "a person declined this invoice for this payment: not offered again",
+    },
+    "reason.declined_then_reoffered": {
+        "ru": "счёт отклонён, затем предложен снова: нужно подтверждение сотрудника",
+        "en": "declined, then offered again: a person confirms it",
+    },
+    "reason.line_fully_allocated": {"ru": "платёж разнесён полностью", "en": "the payment is fully allocated"},
     "nav.statements": {"ru": "Выписки", "en": "Statements"},
     "nav.accounts": {"ru": "Счета", "en": "Accounts"},
     "nav.users": {"ru": "Пользователи", "en": "Users"},
