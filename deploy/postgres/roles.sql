@@ -5,7 +5,8 @@
 -- sverka_owner  owns the schema; migrations (`python -m deploy.database`) run as it.
 -- sverka_app    what the API and the workers connect as: reads and writes business rows, never
 --               alters the schema, never deletes, and cannot UPDATE or DELETE journal_event
---               (deploy/postgres/grants.sql; the append-only trigger refuses as well).
+--               (deploy/postgres/grants.sql; the append-only trigger refuses as well); row-level
+--               security confines a partner key's requests to that partner (docs/operations.md).
 \set ON_ERROR_STOP on
 
 SELECT format('CREATE ROLE sverka_owner LOGIN PASSWORD %L', :'owner_password')
@@ -13,7 +14,8 @@ SELECT format('CREATE ROLE sverka_owner LOGIN PASSWORD %L', :'owner_password')
 SELECT format('CREATE ROLE sverka_app LOGIN PASSWORD %L', :'app_password')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'sverka_app') \gexec
 SELECT format('ALTER ROLE sverka_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'owner_password') \gexec
-SELECT format('ALTER ROLE sverka_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD %L', :'app_password') \gexec
+-- NOBYPASSRLS, and not the tables' owner: row-level security (migration 0008) applies to the app's queries.
+SELECT format('ALTER ROLE sverka_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS PASSWORD %L', :'app_password') \gexec
 
 -- A transaction the app leaves open (a stuck request or task) must not hold its locks forever. Five minutes
 -- is above the longest legitimate one (a bank pull holds its account's row lock while the bank answers).

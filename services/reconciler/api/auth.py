@@ -7,7 +7,9 @@ Every ``/v1`` router (except health) is mounted with one of two dependencies:
 * :func:`authenticate_internal` — the same, and a partner-scoped key is refused (403): statements,
   bank pulls, webhooks and payment decisions are for our own services, not for partners.
 
-Both spend one token from the key's rate limit bucket (429 with ``Retry-After`` when empty).
+Both spend one token from the key's rate limit bucket (429 with ``Retry-After`` when empty), and a
+partner's key binds the request's transaction to its partner (``deps.bind_partner``), which
+PostgreSQL's row-level security enforces below the scope conditions.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DataError
 
-from services.reconciler.api.deps import DbSession
+from services.reconciler.api.deps import DbSession, bind_partner
 from services.reconciler.api.errors import error_body
 from services.reconciler.api.ratelimit import RateLimiter, default_limiter, retry_after_header
 from services.reconciler.apikeys.service import live_key
@@ -98,7 +100,10 @@ def authenticate(
         raise RateLimited(f"rate limit of key {key.prefix}… exceeded", retry_after=retry_after_header(wait))
     if request.method not in READ_METHODS and key.scope != "write":
         raise Forbidden(f"key {key.prefix}… is read-only; this needs a write key")
-    partner = session.get(Partner, key.partner_id) if key.partner_id else None
+    partner = None
+    if key.partner_id:
+        bind_partner(session, key.partner_id)  # PostgreSQL's row-level security: this partner's rows only
+        partner = session.get(Partner, key.partner_id)
     principal = Principal(key.id or 0, key.name, key.scope, key.partner_id, partner.inn if partner else None)
     request.state.principal = principal
     return principal
@@ -146,11 +151,12 @@ def api_key_dependencies(router: APIRouter) -> list[Any]:
     """
     from services.reconciler.api.health import router as health_router
     from services.reconciler.billing.endpoints import router as billing_router
+    from services.reconciler.evidence.endpoints import router as evidence_router
     from services.reconciler.integration.endpoints import router as integration_router
     from services.reconciler.payments.endpoints import router as payments_router
 
     if router is health_router:
         return []
-    if router in (billing_router, payments_router, integration_router):
+    if router in (billing_router, payments_router, integration_router, evidence_router):
         return [Depends(authenticate)]
     return [Depends(authenticate_internal)]

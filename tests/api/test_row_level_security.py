@@ -1,0 +1,209 @@
+"""Row-level security on PostgreSQL (migration 0008): the database itself keeps partners apart.
+
+The roles are those of production: the schema belongs to an owner role, and the application
+connects as a role that is neither the owner nor BYPASSRLS nor a superuser, with the grants of
+``deploy/postgres/grants.sql``. With ``sverka.partner_id`` set for the transaction, that role sees
+only the partner's rows, whatever the query asks; without it (our own services) it sees all; and it
+cannot switch the policies off.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from deploy.database import grant_statements
+from services.reconciler.api.deps import bind_partner
+from shared import db as shared_db
+from shared.migrate import upgrade
+from shared.models import Allocation, BankAccount, BankTransaction, Statement
+
+pytestmark = pytest.mark.postgres
+
+
+@dataclass
+class Roles:
+    owner: Engine
+    app: Engine
+    a: int  # partner ids
+    b: int
+
+
+@pytest.fixture
+def roles(postgres_admin_url: str) -> Iterator[Roles]:
+    """A fresh database owned by a throwaway owner role, migrated by it, and an app role granted as in production."""
+    tag = uuid.uuid4().hex[:8]
+    owner, app, database = f"owner_{tag}", f"app_{tag}", f"rls_{tag}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        conn.execute(text(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        conn.execute(text(f"CREATE DATABASE {database} OWNER {owner}"))
+    base = make_url(postgres_admin_url).set(database=database)
+    superuser = create_engine(base, isolation_level="AUTOCOMMIT")
+    with superuser.connect() as conn:  # as roles.sql does
+        conn.execute(text(f"ALTER SCHEMA public OWNER TO {owner}"))
+        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {app}"))
+    superuser.dispose()
+    owner_engine = shared_db.make_engine(base.set(username=owner).render_as_string(hide_password=False))
+    upgrade(owner_engine)
+    with owner_engine.begin() as conn:
+        for statement in grant_statements():
+            conn.execute(text(statement.replace("sverka_app", app)))
+        a, b = (
+            conn.execute(
+                text("INSERT INTO partner (name, inn, language, created_at) VALUES (:n, :i, 'ru', now()) RETURNING id"),
+                {"n": n, "i": i},
+            ).scalar_one()
+            for n, i in (("A", "7701234567"), ("B", "7809876543"))
+        )
+        for partner, number in ((a, "A-1"), (b, "B-1"), (b, "B-2")):
+            conn.execute(
+                text(
+                    "INSERT INTO invoice (direction, number, partner_id, amount_minor, paid_minor, currency, status,"
+                    " created_at, updated_at) VALUES ('receivable', :no, :p, 100, 0, 'RUB', 'open', now(), now())"
+                ),
+                {"no": number, "p": partner},
+            )
+    app_engine = shared_db.make_engine(base.set(username=app).render_as_string(hide_password=False))
+    yield Roles(owner_engine, app_engine, a, b)
+    app_engine.dispose()
+    owner_engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {database} WITH (FORCE)"))
+        conn.execute(text(f"DROP ROLE {app}"))
+        conn.execute(text(f"DROP ROLE {owner}"))
+    admin.dispose()
+
+
+def _numbers(conn: Connection, partner: int | None) -> list[str]:
+    if partner is not None:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(partner)})
+    return sorted(conn.execute(text("SELECT number FROM invoice")).scalars())
+
+
+def test_the_app_role_is_neither_owner_nor_bypassrls(roles: Roles) -> None:
+    with roles.app.connect() as conn:
+        me = conn.execute(text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")).one()
+        owner = conn.execute(text("SELECT tableowner FROM pg_tables WHERE tablename = 'invoice'")).scalar_one()
+        user = conn.execute(text("SELECT current_user")).scalar_one()
+    assert tuple(me) == (False, False)
+    assert owner != user
+
+
+def test_a_partner_bound_transaction_sees_only_that_partners_rows(roles: Roles) -> None:
+    with roles.app.connect() as conn:
+        assert _numbers(conn, roles.a) == ["A-1"]
+        conn.rollback()
+        assert _numbers(conn, roles.b) == ["B-1", "B-2"]
+        conn.rollback()
+        assert _numbers(conn, None) == ["A-1", "B-1", "B-2"]  # the setting ended with its transaction
+        assert conn.execute(text("SELECT count(*) FROM partner")).scalar_one() == 2
+
+
+def test_a_partner_bound_transaction_cannot_write_another_partners_rows(roles: Roles) -> None:
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        changed = conn.execute(text("UPDATE invoice SET amount_minor = 1 WHERE number LIKE 'B-%'")).rowcount
+        assert changed == 0
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("UPDATE invoice SET partner_id = :b WHERE number = 'A-1'"), {"b": roles.b})
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        insert = text(
+            "INSERT INTO invoice (direction, number, partner_id, amount_minor, paid_minor, currency, status,"
+            " created_at, updated_at) VALUES ('receivable', 'B-3', :b, 1, 0, 'RUB', 'open', now(), now())"
+        )
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(insert, {"b": roles.b})
+
+
+@pytest.mark.parametrize(
+    ("attempt", "refusal"),
+    [
+        ("ALTER TABLE invoice DISABLE ROW LEVEL SECURITY", "must be owner"),
+        ("ALTER TABLE invoice NO FORCE ROW LEVEL SECURITY", "must be owner"),
+        ("DROP POLICY partner_scope ON invoice", "must be owner"),
+        ("SET row_security = off", "row-level security"),  # refused at the next query RLS applies to
+        ("ALTER ROLE CURRENT_USER BYPASSRLS", "permission denied|must be superuser"),
+    ],
+)
+def test_the_app_role_cannot_switch_the_policies_off(roles: Roles, attempt: str, refusal: str) -> None:
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        with pytest.raises(DBAPIError, match=refusal):
+            _then_read_all(conn, attempt)
+
+
+def _then_read_all(conn: Connection, attempt: str) -> list[str]:
+    """Run ``attempt``; if it was allowed, what the partner-bound transaction reads next."""
+    conn.execute(text(attempt))
+    return sorted(conn.execute(text("SELECT number FROM invoice")).scalars())
+
+
+def test_the_api_binds_a_partner_keys_transaction(roles: Roles) -> None:
+    """``bind_partner`` (called by ``authenticate`` for partner keys) holds across commits within the request."""
+    with Session(roles.app) as session:
+        bind_partner(session, roles.a)
+        assert sorted(session.execute(text("SELECT number FROM invoice")).scalars()) == ["A-1"]
+        session.commit()  # a commit in the middle of a request does not turn it into an internal caller
+        assert sorted(session.execute(text("SELECT number FROM invoice")).scalars()) == ["A-1"]
+    with Session(roles.app) as session:  # the next user of the pooled connection is internal again
+        assert sorted(session.execute(text("SELECT number FROM invoice")).scalars()) == ["A-1", "B-1", "B-2"]
+
+
+def test_bank_lines_and_allocations_follow_their_invoices(roles: Roles) -> None:
+    """A line the partner paid or that pays its invoices is its; a line from an unknown payer is nobody's."""
+    with Session(roles.owner) as session:
+        account = BankAccount(number="40702810900000000001", currency="RUB")
+        session.add(account)
+        session.flush()
+        statement = Statement(
+            bank_account_id=account.id or 0, source="file", format="camt053", file_hash="h", imported_by="t"
+        )
+        session.add(statement)
+        session.flush()
+        lines = {
+            ref: BankTransaction(
+                bank_account_id=account.id or 0,
+                statement_id=statement.id or 0,
+                dedupe_key=ref,
+                bank_ref=ref,
+                amount_minor=100,
+                currency="RUB",
+                counterparty_tax_id=payer,
+            )
+            for ref, payer in (
+                ("PAID-BY-A", "7701234567"),
+                ("PAID-BY-B", "7809876543"),
+                ("UNKNOWN", None),
+                ("THIRD", "5003000001"),
+            )
+        }
+        session.add_all(lines.values())
+        session.flush()
+        b1 = session.execute(text("SELECT id FROM invoice WHERE number = 'B-1'")).scalar_one()
+        third = lines["THIRD"].id or 0
+        session.add(
+            Allocation(
+                transaction_id=third, invoice_id=b1, amount_minor=100, currency="RUB", kind="manual", created_by="t"
+            )
+        )
+        session.commit()
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.b)})
+        assert sorted(conn.execute(text("SELECT bank_ref FROM bank_transaction")).scalars()) == ["PAID-BY-B", "THIRD"]
+        assert conn.execute(text("SELECT count(*) FROM allocation")).scalar_one() == 1
+        conn.rollback()
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        assert list(conn.execute(text("SELECT bank_ref FROM bank_transaction")).scalars()) == ["PAID-BY-A"]
+        assert conn.execute(text("SELECT count(*) FROM allocation")).scalar_one() == 0
+        conn.rollback()
+        assert conn.execute(text("SELECT count(*) FROM bank_transaction")).scalar_one() == 4
