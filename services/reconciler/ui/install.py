@@ -61,9 +61,14 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status_code)
 
 
+# Every router of the workspace. The access tests walk exactly this tuple, so a page added here
+# is proven closed to anonymous users and read-only for viewers without anyone remembering to.
+UI_ROUTERS = (router, statements.router, accounts.router, books.router, users.router)
+
+
 def install_ui(app: FastAPI) -> None:
     """Routes under ``/ui``, assets under ``/ui/static``, HTML for login redirects and refusals."""
-    for area in (router, statements.router, accounts.router, books.router, users.router):
+    for area in UI_ROUTERS:
         app.include_router(area)
     app.mount(f"{UI}/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
     app.add_exception_handler(LoginRequired, _login_required)
