@@ -96,6 +96,36 @@ def _payment_allocated(session: Session, payload: dict[str, Any]) -> tuple[dict[
     return data, partner
 
 
+def _allocation_reversed(session: Session, payload: dict[str, Any]) -> tuple[dict[str, Any], Partner | None]:
+    """An allocation undone: the same facts as when it was made, the invoice as it stands now, and why."""
+    data, partner = _payment_allocated(session, payload)
+    allocation = session.get(Allocation, payload.get("allocation_id"))
+    data |= {
+        "reversed_at": _iso(allocation.reversed_at) if allocation else None,
+        "reason": allocation.reversal_reason if allocation else None,
+    }
+    return data, partner
+
+
+def _invoice_status(session: Session, payload: dict[str, Any]) -> tuple[dict[str, Any], Partner | None]:
+    invoice = session.get(Invoice, payload.get("invoice_id"))
+    partner = session.get(Partner, invoice.partner_id) if invoice else None
+    data = {
+        "invoice": invoice_facts(invoice) if invoice else None,
+        "status": payload.get("status"),
+        "previous_status": payload.get("previous_status"),
+        "partner": _partner(partner),
+    }
+    return data, partner
+
+
+def _payment_ignored(session: Session, payload: dict[str, Any]) -> tuple[dict[str, Any], Partner | None]:
+    """A line marked as no invoice payment (a fee, a refund…), or back in review: for our own services only."""
+    tx = session.get(BankTransaction, payload.get("transaction_id"))
+    extra: dict[str, Any] = {k: payload.get(k) for k in ("category", "note", "reason") if k in payload}
+    return {"payment": payment_facts(tx) if tx else None, **extra}, None
+
+
 def _statement_imported(session: Session, payload: dict[str, Any]) -> tuple[dict[str, Any], Partner | None]:
     statement = session.get(Statement, payload.get("statement_id"))
     account = session.get(BankAccount, statement.bank_account_id) if statement else None
@@ -120,6 +150,13 @@ def _statement_imported(session: Session, payload: dict[str, Any]) -> tuple[dict
 
 _RENDERERS: dict[str, Callable[[Session, dict[str, Any]], tuple[dict[str, Any], Partner | None]]] = {
     "payment.allocated": _payment_allocated,
+    "payment.allocation_reversed": _allocation_reversed,
+    "payment.ignored": _payment_ignored,
+    "payment.unignored": _payment_ignored,
+    "invoice.partially_paid": _invoice_status,
+    "invoice.paid": _invoice_status,
+    "invoice.overpaid": _invoice_status,
+    "invoice.reopened": _invoice_status,
     "statement.imported": _statement_imported,
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
-from services.reconciler.matching import repository
+from services.reconciler.matching import invoice_status, repository
 from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
 from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
 from shared import journal, outbox
@@ -106,7 +106,6 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
                 for s in d.suggestions
             )
     ids = repository.insert_allocations(session, rows)
-    _apply_amounts(session, line_delta, invoice_delta)  # sets the status of the lines and invoices it moves
     suggested_lines = {d.line_id for d in decided if d.outcome == "suggest"}
     _refresh_line_status(session, [i for i in lines if i not in line_delta], suggested_lines)
     auto_rows = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "auto"]
@@ -147,6 +146,9 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
             for i, r in auto_rows
         ],
     )
+    # After the payment events, so receivers read "allocated" before "invoice paid"; sets the
+    # status of the lines and invoices it moves.
+    _apply_amounts(session, line_delta, invoice_delta)
     auto = sum(1 for d in decisions if d.outcome == "auto")
     return MatchSummary(
         lines=len(decisions),
@@ -181,6 +183,7 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
             [{"b_id": k, "b_delta": v} for k, v in line_delta.items()],
         )
     if invoice_delta:
+        before = invoice_status.current_statuses(session, invoice_delta)
         now = utcnow()
         paid = inv.c.paid_minor + bindparam("b_delta")
         session.execute(
@@ -199,10 +202,11 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
             ),
             [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()],
         )
+        invoice_status.announce_changes(session, before)
 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:
-    """Derive status from the amounts, in SQL, for the given invoices."""
+    """Derive status from the amounts, in SQL, for the given invoices; announce the ones that changed."""
     status = case(
         (col(Invoice.status) == "cancelled", "cancelled"),
         (col(Invoice.paid_minor) <= 0, "open"),
@@ -210,9 +214,11 @@ def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None
         (col(Invoice.paid_minor) == col(Invoice.amount_minor), "paid"),
         else_="overpaid",
     )
+    before = invoice_status.current_statuses(session, invoice_ids)
     for start in range(0, len(invoice_ids), 2000):
         chunk = invoice_ids[start : start + 2000]
         session.execute(update(Invoice).where(col(Invoice.id).in_(chunk)).values(status=status))
+    invoice_status.announce_changes(session, before)
 
 
 def _refresh_line_status(session: Session, line_ids: Sequence[int], suggested: set[int]) -> None:

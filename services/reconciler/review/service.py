@@ -165,7 +165,6 @@ def _book(
         for b in bookings
     ]
     ids = repository.insert_allocations(session, rows)
-    refresh_invoice_status(session, list(per_invoice))
     outbox.emit_many(
         session,
         [
@@ -182,6 +181,7 @@ def _book(
             for i, r in zip(ids, rows, strict=True)
         ],
     )
+    refresh_invoice_status(session, list(per_invoice))  # after the payment events: receivers read them in order
     return ids, invoices
 
 
@@ -395,6 +395,7 @@ def ignore_line(session: Session, line_id: int, category: str, *, actor: str, no
             after={"match_status": "ignored", "category": category, "note": text, "withdrawn_suggestions": withdrawn},
         ),
     )
+    outbox.emit(session, "payment.ignored", {"transaction_id": line_id, "category": category, "note": text})
 
 
 def unignore_line(session: Session, line_id: int, *, actor: str, reason: str | None = None) -> None:
@@ -426,6 +427,7 @@ def unignore_line(session: Session, line_id: int, *, actor: str, reason: str | N
             after={"reason": (reason or "").strip() or None, "restored_suggestions": restored},
         ),
     )
+    outbox.emit(session, "payment.unignored", {"transaction_id": line_id, "reason": (reason or "").strip() or None})
 
 
 def _restore_suggestions(session: Session, suggestion_ids: Sequence[int], actor: str) -> list[int]:
@@ -480,6 +482,17 @@ def reverse_allocation(session: Session, allocation_id: int, *, actor: str, reas
         raise _line_conflict(session, line, "changed meanwhile")
     if not repository.add_to_invoice(session, allocation.invoice_id, -allocation.amount_minor):
         raise Conflict(f"invoice {allocation.invoice_id} changed meanwhile")
+    outbox.emit(
+        session,
+        "payment.allocation_reversed",
+        {
+            "allocation_id": allocation_id,
+            "transaction_id": line.id,
+            "invoice_id": allocation.invoice_id,
+            "amount_minor": allocation.amount_minor,
+            "currency": allocation.currency,
+        },
+    )
     refresh_invoice_status(session, [allocation.invoice_id])
     restored: list[int] = []
     if allocation.kind == "confirmed":
@@ -506,17 +519,6 @@ def reverse_allocation(session: Session, allocation_id: int, *, actor: str, reas
                 "restored_suggestions": restored,
             },
         ),
-    )
-    outbox.emit(
-        session,
-        "payment.allocation_reversed",
-        {
-            "allocation_id": allocation_id,
-            "transaction_id": line.id,
-            "invoice_id": allocation.invoice_id,
-            "amount_minor": allocation.amount_minor,
-            "currency": allocation.currency,
-        },
     )
     _refresh_line_status(session, line.id or 0)
 

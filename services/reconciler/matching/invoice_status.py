@@ -1,0 +1,57 @@
+"""Invoice status changes announced to the outbox: ``invoice.partially_paid``, ``.paid``, ``.overpaid``, ``.reopened``.
+
+Statuses are derived in SQL from the amounts (see ``service._apply_amounts`` and
+``service.refresh_invoice_status``), so the change is found by reading the statuses of the
+invoices a writer touches before and after it writes, in the same transaction. The events are
+written with the change and relayed after commit, like every outbox event: a partner hears
+"your invoice is paid" only for a payment that was really booked.
+
+A cancelled invoice's status never moves here (cancelling is the billing service's decision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from shared import outbox
+from shared.models import Invoice
+
+STATUS_EVENT = {
+    "open": "invoice.reopened",  # every payment on it was reversed
+    "partially_paid": "invoice.partially_paid",
+    "paid": "invoice.paid",
+    "overpaid": "invoice.overpaid",
+}
+EVENT_TYPES = tuple(sorted(STATUS_EVENT.values()))
+_CHUNK = 2000
+
+
+def current_statuses(session: Session, invoice_ids: Collection[int]) -> dict[int, str]:
+    ids = sorted(invoice_ids)
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        rows = session.execute(select(col(Invoice.id), col(Invoice.status)).where(col(Invoice.id).in_(chunk)))
+        found.update((int(i), str(s)) for i, s in rows)
+    return found
+
+
+def announce_changes(session: Session, before: dict[int, str]) -> int:
+    """Emit one event per invoice whose status differs from ``before``; the number emitted."""
+    if not before:
+        return 0
+    session.flush()
+    after = current_statuses(session, before)
+    changed = [
+        (
+            STATUS_EVENT[status],
+            {"invoice_id": invoice_id, "status": status, "previous_status": before[invoice_id]},
+        )
+        for invoice_id, status in sorted(after.items())
+        if status != before.get(invoice_id) and status in STATUS_EVENT
+    ]
+    outbox.emit_many(session, changed)
+    return len(changed)
