@@ -37,6 +37,7 @@ DONE_KEYS = frozenset(
         "pulled",
         "pull_failed",
         "user_disabled",
+        "api_key_revoked",
     )
 )
 

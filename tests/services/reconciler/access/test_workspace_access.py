@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from services.reconciler.api.app import create_app
+from services.reconciler.apikeys.service import create_key
 from services.reconciler.ui.install import UI_ROUTERS
 from shared.db import session_scope
 from shared.models import Allocation, Contract, JournalEvent
@@ -46,6 +47,7 @@ def world(database_url: str) -> Iterator[World]:
         s.add(contract)
         s.flush()
         admin = s.scalars(select(User).where(col(User.username) == "admin")).one()
+        key = create_key(s, "billing", "read", partner_inn=None, actor="admin").key
         ids = {
             "line_id": tx.id or 0,
             "suggestion_id": sug.id or 0,
@@ -55,6 +57,7 @@ def world(database_url: str) -> Iterator[World]:
             "contract_id": contract.id or 0,
             "partner_id": p.id or 0,
             "user_id": admin.id or 0,
+            "key_id": key.id or 0,
         }
     with serve_asgi(create_app()) as base:
         yield World(base, ids)

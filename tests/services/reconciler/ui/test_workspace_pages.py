@@ -29,6 +29,7 @@ from services.reconciler.ui import users as users_routes
 from shared.db import session_scope
 from shared.models import Allocation, BankTransaction, Contract, Invoice, JournalEvent, Statement
 from shared.models.access import User
+from shared.models.api import ApiKey
 from shared.models.sync import BankPull
 from tests.http_servers import serve_asgi
 from tests.services.reconciler.review import factories as f
@@ -320,6 +321,40 @@ def test_only_an_admin_sees_and_manages_users(site: Site) -> None:
     with session_scope() as s:
         assert s.execute(select(func.count()).select_from(User)).scalar() == 3
         assert s.scalars(select(User).where(col(User.username) == "vera")).one().disabled_at is None
+
+
+def test_an_admin_issues_an_api_key_shown_once_that_works_until_revoked(site: Site) -> None:
+    with logged_in(site.base, "admin") as admin:
+        token = csrf_of(admin.get("/ui/users").text)
+        answer = admin.post("/ui/api-keys", data={"csrf_token": token, "name": "billing", "scope": "read"})
+        assert answer.status_code == 200 and answer.headers["cache-control"] == "no-store"
+        shown = re.search(r"data-api-key>(svk_[^<]+)<", answer.text)
+        assert shown, "the new key is on the answer"
+        secret = shown.group(1)
+        listed = admin.get("/ui/users").text
+        assert secret not in listed and secret[:10] in listed, "later only its first characters are shown"
+        with httpx.Client(base_url=site.base, timeout=30, headers={"Authorization": f"Bearer {secret}"}) as service:
+            assert service.get("/v1/invoices").status_code == 200
+            assert service.post("/v1/partners", json={"name": "X"}).status_code == 403, "a read key cannot write"
+            with session_scope() as s:
+                key_id = s.scalars(select(col(ApiKey.id)).where(col(ApiKey.name) == "billing")).one()
+            revoked = admin.post(f"/ui/api-keys/{key_id}/revoke", data={"csrf_token": token})
+            assert revoked.status_code == 303 and "done=api_key_revoked" in revoked.headers["location"]
+            assert service.get("/v1/invoices").status_code == 401
+        refused = admin.post("/ui/api-keys", data={"csrf_token": token, "name": "crm", "partner_inn": "7700000000"})
+        assert refused.status_code == 404 and "7700000000" in refused.text, "an unknown partner INN is named"
+    with session_scope() as s:
+        actions = list(s.scalars(select(col(JournalEvent.action)).where(col(JournalEvent.actor) == "admin")))
+        assert actions == ["api_key.created", "api_key.revoked"]
+
+
+def test_an_accountant_cannot_issue_or_revoke_api_keys(site: Site) -> None:
+    with logged_in(site.base, "anna") as anna:
+        token = csrf_of(anna.get("/ui/").text)
+        assert anna.post("/ui/api-keys", data={"csrf_token": token, "name": "mine"}).status_code == 403
+        assert anna.post("/ui/api-keys/1/revoke", data={"csrf_token": token}).status_code == 403
+    with session_scope() as s:
+        assert s.execute(select(func.count()).select_from(ApiKey)).scalar() == 0
 
 
 # --- access to the new pages ---------------------------------------------------------------------
