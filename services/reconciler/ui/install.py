@@ -66,11 +66,17 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 UI_ROUTERS = (router, statements.router, accounts.router, books.router, users.router, api_keys.router)
 
 
+async def _home() -> Response:
+    """People who type the server's address land in the workspace (services use ``/v1``)."""
+    return RedirectResponse(f"{UI}/", status_code=307)
+
+
 def install_ui(app: FastAPI) -> None:
     """Routes under ``/ui``, assets under ``/ui/static``, HTML for login redirects and refusals."""
     for area in UI_ROUTERS:
         app.include_router(area)
     app.mount(f"{UI}/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
+    app.add_api_route("/", _home, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(NotFound, _not_found)

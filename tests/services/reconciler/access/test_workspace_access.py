@@ -98,6 +98,13 @@ def test_every_ui_route_is_closed_to_anonymous_users(world: World) -> None:
             assert "Ромашка" not in answer.text and "1000" not in answer.text
 
 
+def test_the_server_address_leads_people_to_the_workspace_login(world: World) -> None:
+    with httpx.Client(base_url=world.base, timeout=30, follow_redirects=True) as anon:
+        landed = anon.get("/")
+    assert landed.status_code == 200
+    assert landed.url.path == "/ui/login"
+
+
 def test_a_viewer_reads_every_page_and_can_change_nothing(world: World) -> None:
     before = _business_state()
     with logged_in(world.base, "vera") as viewer:
