@@ -77,6 +77,45 @@ def cmd_webhooks_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_webhooks_enable(args: argparse.Namespace) -> int:
+    from services.notifier import operations
+    from shared.db import session_scope
+
+    _prepare_database()
+    with session_scope() as session:
+        endpoint = operations.enable(session, args.id, actor=CLI_ACTOR, reason=args.reason)
+    _print(endpoint.model_dump(mode="json"))
+    return 0
+
+
+def cmd_webhooks_replay(args: argparse.Namespace) -> int:
+    from services.notifier import operations
+    from shared.db import session_scope
+
+    _prepare_database()
+    with session_scope() as session:
+        ids = operations.failed_deliveries(session, args.id) if args.all_failed else args.delivery
+        replayed = operations.replay(session, args.id, ids, actor=CLI_ACTOR, reason=args.reason) if ids else 0
+    _print({"endpoint_id": args.id, "replayed": replayed})
+    return 0
+
+
+def cmd_webhooks_test(args: argparse.Namespace) -> int:
+    """Queue a test event and deliver what is due now, then print how the test delivery went."""
+    from services.notifier import operations
+    from services.notifier.dispatcher import drain
+    from shared.db import session_scope
+
+    _prepare_database()
+    with session_scope() as session:
+        delivery_id = operations.send_test(session, args.id, actor=CLI_ACTOR)
+    drain()
+    with session_scope() as session:
+        result = operations.delivery_status(session, delivery_id)
+    _print(result)
+    return 0 if result["status"] == "delivered" else 1
+
+
 def cmd_outbox_drain(_: argparse.Namespace) -> int:
     from services.notifier.dispatcher import drain
 
@@ -104,6 +143,20 @@ def register(sub: Any) -> None:
     p.add_argument("id", type=int)
     p.add_argument("--reason", default="disabled by an operator")
     p.set_defaults(handler=cmd_webhooks_disable)
+    p = wsub.add_parser("enable", help="Send to a disabled endpoint again; deliveries that waited become due now.")
+    p.add_argument("id", type=int)
+    p.add_argument("--reason")
+    p.set_defaults(handler=cmd_webhooks_enable)
+    p = wsub.add_parser("replay", help="Send deliveries again now (same body and webhook-id): by id, or all failed.")
+    p.add_argument("id", type=int, help="the endpoint")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--delivery", type=int, action="append", metavar="DELIVERY_ID", help="repeatable")
+    group.add_argument("--all-failed", action="store_true")
+    p.add_argument("--reason")
+    p.set_defaults(handler=cmd_webhooks_replay)
+    p = wsub.add_parser("test", help="Send a signed webhook.test event now; exit 1 unless the receiver accepted it.")
+    p.add_argument("id", type=int)
+    p.set_defaults(handler=cmd_webhooks_test)
 
     outbox = sub.add_parser("outbox", help="The transactional outbox.")
     osub = outbox.add_subparsers(dest="outbox_command", required=True, metavar="COMMAND")

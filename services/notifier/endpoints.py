@@ -12,9 +12,21 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 from sqlmodel import Session
 
-from services.notifier import service
-from services.notifier.schemas import DeliveryOut, DisableIn, EndpointCreated, EndpointIn, EndpointOut, SecretRotated
+from services.notifier import operations, service
+from services.notifier.schemas import (
+    DeliveryOut,
+    DisableIn,
+    EnableIn,
+    EndpointCreated,
+    EndpointIn,
+    EndpointOut,
+    ReplayIn,
+    ReplayOut,
+    SecretRotated,
+    TestQueued,
+)
 from shared.db import session_scope
+from shared.errors import InvalidInput
 
 API_ACTOR = "api"
 
@@ -67,3 +79,28 @@ def webhook_deliveries(
 ) -> list[DeliveryOut]:
     """Latest deliveries with every attempt: status code, latency, a bounded response excerpt."""
     return service.deliveries(session, endpoint_id, limit)
+
+
+@router.post("/webhooks/{endpoint_id}/enable", response_model=EndpointOut)
+def enable_webhook(
+    endpoint_id: EndpointId, session: DbSession, body: Annotated[EnableIn | None, Body()] = None
+) -> EndpointOut:
+    """Send to a disabled endpoint again; the deliveries that waited become due now."""
+    return operations.enable(session, endpoint_id, actor=API_ACTOR, reason=body.reason if body else None)
+
+
+@router.post("/webhooks/{endpoint_id}/replay", response_model=ReplayOut)
+def replay_webhook_deliveries(endpoint_id: EndpointId, body: ReplayIn, session: DbSession) -> ReplayOut:
+    """Send deliveries again now, same body and ``webhook-id`` (receivers deduplicate): by id, or all failed."""
+    ids = operations.failed_deliveries(session, endpoint_id) if body.all_failed else body.delivery_ids
+    if not ids and not body.all_failed:
+        raise InvalidInput("name the deliveries to replay, or set all_failed", field="delivery_ids")
+    count = operations.replay(session, endpoint_id, ids, actor=API_ACTOR, reason=body.reason) if ids else 0
+    return ReplayOut(replayed=count)
+
+
+@router.post("/webhooks/{endpoint_id}/test", status_code=status.HTTP_202_ACCEPTED, response_model=TestQueued)
+def send_test_event(endpoint_id: EndpointId, session: DbSession) -> TestQueued:
+    """Queue a signed ``webhook.test`` event for this endpoint; its delivery shows under ``/deliveries``."""
+    delivery_id = operations.send_test(session, endpoint_id, actor=API_ACTOR)
+    return TestQueued(delivery_id=delivery_id, event_type=operations.TEST_EVENT_TYPE)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -45,6 +46,27 @@ class SecretRotated(BaseModel):
 
 class DisableIn(BaseModel):
     reason: str = "disabled by an operator"
+
+
+class EnableIn(BaseModel):
+    reason: str | None = None
+
+
+class ReplayIn(BaseModel):
+    """Which deliveries to send again: the ids given, or every failed one of the endpoint."""
+
+    delivery_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(default_factory=list, max_length=1000)
+    all_failed: bool = False
+    reason: str | None = None
+
+
+class ReplayOut(BaseModel):
+    replayed: int
+
+
+class TestQueued(BaseModel):
+    delivery_id: int
+    event_type: str
 
 
 class AttemptOut(BaseModel):

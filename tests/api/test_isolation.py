@@ -280,6 +280,9 @@ OPERATIONS: dict[tuple[str, str], tuple[Call, ...]] = {
     ("POST", "/v1/webhooks/{endpoint_id}/rotate-secret"): (internal(),),
     ("POST", "/v1/webhooks/{endpoint_id}/disable"): (internal(json=lambda w: {"reason": "x"}),),
     ("GET", "/v1/webhooks/{endpoint_id}/deliveries"): (internal(),),
+    ("POST", "/v1/webhooks/{endpoint_id}/enable"): (internal(json=lambda w: {"reason": "x"}),),
+    ("POST", "/v1/webhooks/{endpoint_id}/replay"): (internal(json=lambda w: {"all_failed": True}),),
+    ("POST", "/v1/webhooks/{endpoint_id}/test"): (internal(),),
 }
 
 _METHODS = {"get", "post", "put", "patch", "delete"}

@@ -256,6 +256,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "ru": "Последние 12 месяцев. «Не разнесено»: несопоставленные и частично разнесённые, сумма — остаток.",
         "en": "The last 12 months. “Unsettled”: unmatched and partially settled lines; the sum is what is left open.",
     },
+    "overview.endpoints_disabled": {
+        "ru": "Уведомления партнёрам не доставляются: адреса отключены",
+        "en": "Partners are not being notified: these webhook endpoints are disabled",
+    },
+    "overview.endpoints_disabled_hint": {
+        "ru": "Исправьте получателя, затем: sverka webhooks enable ID и sverka webhooks replay ID --all-failed.",
+        "en": "Fix the receiver, then: sverka webhooks enable ID and sverka webhooks replay ID --all-failed.",
+    },
     "overview.last_imports": {"ru": "Последние выписки", "en": "Latest statements"},
     "overview.last_pulls": {"ru": "Последние загрузки из банка", "en": "Latest bank pulls"},
     "group.unsettled": {"ru": "Не разнесено", "en": "Unsettled"},

@@ -176,6 +176,8 @@ def overview_page(request: Request, session: DbSession, user: Viewer) -> HTMLRes
         "periods": numbers.periods,
         "imports": overview_reads.recent_imports(session, limit=8),
         "pulls": overview_reads.recent_pulls(session, limit=8),
+        # An admin is told here when the notifier gave up on a receiver (and by the journal).
+        "disabled_endpoints": overview_reads.disabled_endpoints(session) if access.can(user, "manage_users") else [],
     }
     return render(request, "overview.html", context, user=user)
 

@@ -22,6 +22,7 @@ from services.reconciler.review.queue import LINE_STATUSES, StatusTotal
 from shared.db import columns
 from shared.models import BankAccount, BankTransaction, Statement
 from shared.models.sync import BankPull
+from shared.models.webhooks import WebhookEndpoint
 
 # How the overview groups line statuses: what is still open without a proposal, what waits for a
 # person's yes or no, and what is done. Ignored lines are neither and stay out of these columns.
@@ -246,3 +247,13 @@ def pulls_per_account(session: Session, account_ids: list[int], *, limit: int = 
         )
         found[account_id] = [PullView(*r) for r in rows]
     return found
+
+
+def disabled_endpoints(session: Session) -> list[WebhookEndpoint]:
+    """Webhook endpoints the notifier stopped sending to: an admin must look (fix, then enable)."""
+    query = (
+        select(WebhookEndpoint)
+        .where(col(WebhookEndpoint.status) == "disabled")
+        .order_by(col(WebhookEndpoint.disabled_at).desc())
+    )
+    return list(session.scalars(query))
