@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.reconciler.access.errors import Forbidden, LoginRequired
 from services.reconciler.api.errors import error_body
-from services.reconciler.ui import accounts, api_keys, books, statements, users
+from services.reconciler.ui import accounts, api_keys, books, statements, users, webhooks
 from services.reconciler.ui.i18n import Translator, negotiate
 from services.reconciler.ui.pages import router
 from services.reconciler.ui.rendering import UI, templates
@@ -63,7 +63,15 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 # Every router of the workspace. The access tests walk exactly this tuple, so a page added here
 # is proven closed to anonymous users and read-only for viewers without anyone remembering to.
-UI_ROUTERS = (router, statements.router, accounts.router, books.router, users.router, api_keys.router)
+UI_ROUTERS = (
+    router,
+    statements.router,
+    accounts.router,
+    books.router,
+    users.router,
+    api_keys.router,
+    webhooks.router,
+)
 
 
 async def _home() -> Response:

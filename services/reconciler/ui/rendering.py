@@ -38,6 +38,10 @@ DONE_KEYS = frozenset(
         "pull_failed",
         "user_disabled",
         "api_key_revoked",
+        "endpoint_disabled",
+        "endpoint_enabled",
+        "test_queued",
+        "replayed",
     )
 )
 

@@ -6,6 +6,7 @@ verifies every signature with the ``standardwebhooks`` package.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -19,7 +20,7 @@ from tests.http_servers import serve_asgi
 from tests.services.notifier.factories import seed
 from tests.services.notifier.receiver import Receiver, Reply
 from tests.services.notifier.test_delivery import deliveries, journal_actions, listen, register
-from tests.services.reconciler.ui.workspace import create_users, logged_in
+from tests.services.reconciler.ui.workspace import create_users, csrf_of, logged_in
 
 INN = "7701234567"
 
@@ -150,3 +151,48 @@ def test_an_admin_sees_on_the_overview_that_the_notifier_gave_up_on_an_endpoint(
     api.post(f"/v1/webhooks/{endpoint.id}/enable")
     with logged_in(base, "admin") as admin:
         assert "data-disabled-endpoints" not in admin.get("/ui/").text
+
+
+def test_an_admin_registers_tests_and_replays_an_endpoint_in_the_workspace(
+    api: httpx.Client, receiver: Receiver, dispatcher: Dispatcher
+) -> None:
+    create_users()
+    base = str(api.base_url)
+    url = f"{receiver.base_url}/ui-hook"
+    with logged_in(base, "admin") as admin:
+        token = csrf_of(admin.get("/ui/webhooks").text)
+        created = admin.post("/ui/webhooks", data={"csrf_token": token, "url": url, "events": "*"})
+        assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+        shown = re.search(r"data-webhook-secret>(whsec_[^<]+)<", created.text)
+        assert shown, "the signing secret is on the answer, once"
+        receiver.inbox("ui-hook").secrets = [shown.group(1)]
+        assert shown.group(1) not in admin.get("/ui/webhooks").text
+        [endpoint] = api.get("/v1/webhooks").json()
+
+        receiver.inbox("ui-hook").fail_next(Reply(500))
+        queued = admin.post(f"/ui/webhooks/{endpoint['id']}/test", data={"csrf_token": token})
+        assert queued.status_code == 303 and "done=test_queued" in queued.headers["location"]
+        dispatcher.drain()
+        page = admin.get(f"/ui/webhooks/{endpoint['id']}").text
+        assert "webhook.test" in page and "500" in page, "the failed attempt is on the page"
+        [delivery] = api.get(f"/v1/webhooks/{endpoint['id']}/deliveries").json()
+
+        again = admin.post(
+            f"/ui/webhooks/{endpoint['id']}/replay", data={"csrf_token": token, "delivery_id": str(delivery["id"])}
+        )
+        assert again.status_code == 303
+        dispatcher.drain()
+
+        assert [p["type"] for p in receiver.inbox("ui-hook").received] == ["webhook.test"]
+        off = admin.post(f"/ui/webhooks/{endpoint['id']}/disable", data={"csrf_token": token})
+        assert off.status_code == 303 and api.get(f"/v1/webhooks/{endpoint['id']}").json()["status"] == "disabled"
+    with logged_in(base, "anna") as accountant:
+        assert accountant.get("/ui/webhooks").status_code == 403
+        assert 'href="/ui/webhooks"' not in accountant.get("/ui/").text
+    by_admin = {e.action for e in journal_actions("webhook") if e.actor == "admin"}
+    assert {
+        "webhook_endpoint.created",
+        "webhook.test_queued",
+        "webhook.replayed",
+        "webhook_endpoint.disabled",
+    } <= by_admin

@@ -18,6 +18,7 @@ from services.reconciler.ui.install import UI_ROUTERS
 from shared.db import session_scope
 from shared.models import Allocation, Contract, JournalEvent
 from shared.models.access import User
+from shared.models.webhooks import WebhookEndpoint
 from tests.http_servers import serve_asgi
 from tests.services.reconciler.review import factories as f
 from tests.services.reconciler.ui.workspace import PASSWORDS, create_users, csrf_of, log_in, logged_in
@@ -26,7 +27,7 @@ from tests.services.reconciler.ui.workspace import PASSWORDS, create_users, csrf
 PUBLIC = {("GET", "/ui/login"), ("POST", "/ui/login")}
 SELF_SERVICE = {("POST", "/ui/logout"), ("POST", "/ui/language")}
 # Pages a viewer may not even read: user management is the admin's.
-ADMIN_PAGES = ("/ui/users",)
+ADMIN_PAGES = ("/ui/users", "/ui/webhooks")
 
 
 @dataclass
@@ -48,6 +49,9 @@ def world(database_url: str) -> Iterator[World]:
         s.flush()
         admin = s.scalars(select(User).where(col(User.username) == "admin")).one()
         key = create_key(s, "billing", "read", partner_inn=None, actor="admin").key
+        hook = WebhookEndpoint(url="https://hooks.example.com/x", event_types=["*"], secret="whsec_x", created_by="t")
+        s.add(hook)
+        s.flush()
         ids = {
             "line_id": tx.id or 0,
             "suggestion_id": sug.id or 0,
@@ -58,6 +62,7 @@ def world(database_url: str) -> Iterator[World]:
             "partner_id": p.id or 0,
             "user_id": admin.id or 0,
             "key_id": key.id or 0,
+            "endpoint_id": hook.id or 0,
         }
     with serve_asgi(create_app()) as base:
         yield World(base, ids)
