@@ -30,6 +30,7 @@ from shared.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpo
 PACK_ACTION = "evidence.packed"
 # Outbox events that announce a change to an allocation, and carry its id in their payload.
 ALLOCATION_EVENTS = ("payment.allocated", "payment.allocation_reversed")
+INVOICE_EVENTS = ("invoice.partially_paid", "invoice.paid", "invoice.overpaid", "invoice.reopened")
 
 
 def line(session: Session, line_id: int) -> BankTransaction | None:
@@ -112,17 +113,22 @@ def allocations(
     return allocations_where(session, *conditions)
 
 
-def outbox_events_of_allocations(session: Session, allocation_ids: Collection[int]) -> list[OutboxEvent]:
-    if not allocation_ids:
-        return []
-    about = OutboxEvent.payload["allocation_id"].as_integer()
-    return list(
-        session.scalars(
-            select(OutboxEvent)
-            .where(col(OutboxEvent.event_type).in_(ALLOCATION_EVENTS), about.in_(allocation_ids))
-            .order_by(col(OutboxEvent.id))
+def outbox_events_of_allocations(
+    session: Session, allocation_ids: Collection[int], invoice_ids: Collection[int] = ()
+) -> list[OutboxEvent]:
+    """The events announcing these allocations, and the invoice status changes they caused."""
+    found: list[OutboxEvent] = []
+    if allocation_ids:
+        about = OutboxEvent.payload["allocation_id"].as_integer()
+        found += session.scalars(
+            select(OutboxEvent).where(col(OutboxEvent.event_type).in_(ALLOCATION_EVENTS), about.in_(allocation_ids))
         )
-    )
+    if invoice_ids:
+        invoice = OutboxEvent.payload["invoice_id"].as_integer()
+        found += session.scalars(
+            select(OutboxEvent).where(col(OutboxEvent.event_type).in_(INVOICE_EVENTS), invoice.in_(invoice_ids))
+        )
+    return sorted(found, key=lambda e: e.id or 0)
 
 
 def webhook_deliveries(

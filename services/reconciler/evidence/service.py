@@ -178,7 +178,9 @@ def _gather_once(session: Session, subject: Subject, viewer: Viewer) -> Gathered
     )
     g.statements = repository.statements_by_ids(session, {ln.statement_id for ln in g.lines})
     g.accounts = repository.accounts_by_ids(session, {ln.bank_account_id for ln in g.lines})
-    g.outbox = repository.outbox_events_of_allocations(session, [a.id for a in allocations])
+    g.outbox = repository.outbox_events_of_allocations(
+        session, [a.id for a in allocations], [i.id or 0 for i in g.invoices]
+    )
     event_ids = [e.event_id for e in g.outbox]
     g.webhooks = repository.webhook_deliveries(session, event_ids, viewer.partner_inn, viewer.is_partner)
     g.webhook_attempts = repository.webhook_attempts(session, [d.id or 0 for d, _ in g.webhooks])

@@ -70,10 +70,17 @@ def test_an_invoice_pack_holds_the_bank_lines_decisions_notifications_and_journa
     assert [j["action"] for j in manual["journal"]] == ["allocation.manual"]
 
     notifications = read_json(data, "notifications.json")
-    assert {e["event_type"] for e in notifications["events"]} == {"payment.allocated", "payment.allocation_reversed"}
-    # Both endpoints get both allocations; the reversal goes to the internal one only (the notifier
-    # renders no partner for payment.allocation_reversed), and the pack shows exactly what was sent.
-    assert len(notifications["webhooks"]) == 5
+    assert [e["event_type"] for e in notifications["events"]] == [
+        "payment.allocated",  # the matcher booked the payment on INV-78
+        "invoice.paid",
+        "payment.allocation_reversed",  # Anna undid it
+        "invoice.reopened",
+        "payment.allocated",  # and allocated it by hand
+        "invoice.paid",
+    ]
+    # Every event reaches both endpoints (the partner's and the internal one), and the pack shows
+    # exactly what was sent to each.
+    assert len(notifications["webhooks"]) == 2 * len(notifications["events"])
     for delivery in notifications["webhooks"]:
         assert delivery["status"] == "delivered"
         assert [(a["status_code"], a["outcome"]) for a in delivery["attempts"]] == [(200, "delivered")]
