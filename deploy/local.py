@@ -84,6 +84,26 @@ def _wait_for_port(port: int, timeout: float) -> None:
     raise RuntimeError(f"nothing is listening on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every live process descended from it (Linux ``/proc``), parents before children."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name (field 2) may hold spaces and parentheses: the ppid follows its last ')'.
+            ppid = int((entry / "stat").read_text(encoding="utf-8").rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # exited meanwhile
+        children.setdefault(ppid, []).append(int(entry.name))
+    tree, todo = [], [pid] if Path(f"/proc/{pid}").exists() else []
+    while todo:
+        current = todo.pop(0)
+        tree.append(current)
+        todo.extend(sorted(children.get(current, [])))
+    return tree
+
+
 @dataclass
 class LocalTopology:
     """PostgreSQL, Redis and the Procfile's processes under ``root``; each step callable on its own."""
@@ -302,6 +322,11 @@ class LocalTopology:
         except (FileNotFoundError, json.JSONDecodeError):
             return {}
         return found
+
+    def process_tree(self, name: str) -> list[int]:
+        """The pids of Procfile process ``name`` and what it forked (Celery's pool, uvicorn's workers)."""
+        pid = self.pids().get(name)
+        return process_tree(pid) if pid else []
 
     def stop_processes(self, timeout: float = 30.0) -> None:
         if self.supervisor is not None and self.supervisor.poll() is None:

@@ -45,6 +45,33 @@ def make_engine(url: str) -> Engine:
     )
 
 
+# SQLSTATEs meaning "the server is not there for us now", not "this statement failed": connection
+# exceptions (class 08) and a server shutting down or still starting (57P01 admin, 57P02 crash, 57P03).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database cannot be reached (worth retrying later), not that a query failed.
+
+    True for a connection SQLAlchemy found dead (``connection_invalidated``: the server went away
+    mid-request), for the SQLSTATEs above, and for psycopg's connection failures, which carry no
+    SQLSTATE (refused, reset, closed). A deadlock, a constraint or a syntax error is not an outage.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is None:
+        return type(exc.orig).__module__.startswith("psycopg") and type(exc.orig).__name__ in (
+            "OperationalError",
+            "InterfaceError",
+        )
+    return str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+
+
 _engines: dict[str, Engine] = {}
 
 

@@ -5,12 +5,21 @@ their own session, and return early when the work is already done, because with
 ``task_acks_late`` a task may run twice. They are enqueued only after the transaction that
 asked for them committed (:func:`enqueue_after_commit`), so a worker never looks for rows that
 do not exist yet, or never will.
+
+On Celery, :func:`enqueue` never talks to the broker itself: it hands the message to this
+process's :class:`Publisher` thread and returns. An API request therefore never waits on Redis
+(an outage would otherwise cost every import seconds of connection retries), and a message that
+cannot be published is kept and sent again until Redis answers, instead of being lost.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
@@ -129,6 +138,9 @@ def _instrument_celery() -> None:
         started[task_id] = time.perf_counter()
 
     def on_postrun(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+        # What the task asked for leaves before the task is acknowledged (acks_late), as when it was sent inline.
+        if not flush_published(timeout=10.0):
+            log.warning("task %s finished with follow-up tasks not yet published", task.name)
         began = started.pop(task_id, None)
         if began is not None:
             metrics.observe_task(task.name, time.perf_counter() - began, (state or "unknown").lower())
@@ -163,10 +175,133 @@ def _run_logged(name: str, kwargs: dict[str, Any]) -> Any:
         raise
 
 
+Send = Callable[[Any, str, dict[str, Any]], None]
+
+
+def _send_with_timeout(app: Any, name: str, kwargs: dict[str, Any]) -> None:
+    # Celery's default publish retries for about three seconds; the publisher retries on its own schedule.
+    app.send_task(name, kwargs=kwargs, retry=True, retry_policy={"max_retries": 1, "interval_start": 0.5})
+
+
+class Publisher:
+    """Publishes messages to the broker from one background thread, keeping what fails until it succeeds.
+
+    ``submit`` only queues, so callers (API requests above all) never wait on the broker. A
+    message that cannot be published stays queued and is tried again with a growing pause (up to
+    ``max_pause``) until the broker answers. The same task with the same arguments queued twice
+    before it is sent is sent once: tasks are idempotent, and "match the open lines" asked for by
+    a hundred imports during an outage is one run afterwards, not a hundred. The queue is bounded
+    (``limit``): past it the oldest message is dropped, with an error in the log.
+
+    What is queued lives in this process's memory: a process killed while the broker is down loses
+    its messages. The committed data is safe, and our messages are nudges that any later one repeats
+    (the next import, pull or decision runs the matcher over every open line).
+    """
+
+    def __init__(self, send: Send = _send_with_timeout, *, max_pause: float = 10.0, limit: int = 10_000) -> None:
+        self._send, self.max_pause, self.limit = send, max_pause, limit
+        self._pending: dict[tuple[int, str, str], tuple[Any, str, dict[str, Any]]] = {}
+        self._cond = threading.Condition()
+        self._busy = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, app: Any, name: str, kwargs: dict[str, Any]) -> None:
+        key = (id(app), name, json.dumps(kwargs, sort_keys=True, default=str))
+        with self._cond:
+            self._pending.pop(key, None)
+            self._pending[key] = (app, name, kwargs)
+            if len(self._pending) > self.limit:
+                dropped = next(iter(self._pending))
+                del self._pending[dropped]
+                log.error("the broker has been unreachable for long: dropped the oldest queued task %s", dropped[1])
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sverka-publisher", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._pending) + int(self._busy)
+
+    def flush(self, timeout: float) -> bool:
+        """Wait until everything queued so far is published (or ``timeout``); whether it was."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending or self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
+
+    def _run(self) -> None:
+        pause, failing = 0.0, False
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                key = next(iter(self._pending))
+                app, name, kwargs = self._pending.pop(key)
+                self._busy = True
+            try:
+                self._send(app, name, kwargs)
+            except Exception as exc:  # the broker is down or unreachable: keep the message, try again later
+                with self._cond:
+                    self._busy = False
+                    if key not in self._pending:  # back at the head of the queue: order is kept
+                        self._pending = {key: (app, name, kwargs), **self._pending}
+                if not failing:
+                    log.warning("cannot publish %s (%s); keeping it and retrying until the broker answers", name, exc)
+                failing, pause = True, min(self.max_pause, max(0.5, pause * 2))
+                time.sleep(pause)
+                continue
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+            if failing:
+                log.info("the broker answers again; published the tasks kept meanwhile")
+            failing, pause = False, 0.0
+
+
+_publisher: Publisher | None = None
+
+
+def publisher() -> Publisher:
+    global _publisher
+    with _lock:
+        if _publisher is None:
+            _publisher = Publisher()
+        return _publisher
+
+
+def flush_published(timeout: float = 5.0) -> bool:
+    """Wait for this process's queued messages to reach the broker (before exiting, after a task)."""
+    return _publisher.flush(timeout) if _publisher is not None else True
+
+
+def _forget_publisher_after_fork() -> None:
+    # A forked child (Celery's pool) has the parent's queue but not its thread: start afresh.
+    global _publisher
+    _publisher = None
+
+
+os.register_at_fork(after_in_child=_forget_publisher_after_fork)
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    # A CLI command (``sverka sync``) exits right after its commit; give its nudge a moment to leave.
+    if _publisher is not None and not _publisher.flush(5.0):
+        log.error("exiting with %d task(s) not published: the broker did not answer", _publisher.pending())
+
+
 def enqueue(name: str, **kwargs: Any) -> Future[Any] | None:
-    """Run a task in the background: on Celery when Redis is configured, else in this process."""
+    """Run a task in the background: on Celery when Redis is configured, else in this process.
+
+    On Celery this returns at once: the message is published by :func:`publisher`'s thread.
+    """
     if get_settings().redis_url:
-        celery_app().send_task(name, kwargs=kwargs)
+        publisher().submit(celery_app(), name, kwargs)
         return None
     return _in_process_executor().submit(_run_logged, name, kwargs)
 
@@ -177,7 +312,7 @@ def enqueue_after_commit(session: Session, name: str, **kwargs: Any) -> None:
     def _after_commit(_: Session) -> None:
         try:
             enqueue(name, **kwargs)
-        except Exception:  # the change is committed; a lost nudge is recovered by the periodic run
+        except Exception:  # the change is committed; the next nudge covers what this one asked for
             log.exception("could not enqueue %s after commit", name)
 
     event.listen(session, "after_commit", _after_commit, once=True)

@@ -21,8 +21,12 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
-from deploy.local import LocalTopology, pg_tool
+from deploy.local import APP_ROLE, LocalTopology, pg_tool
+from tests.http_servers import serve_asgi
+from tests.production.sink import WebhookSink
 from tests.servers import free_port, unavailable
 
 SVERKA = Path(sys.executable).with_name("sverka")
@@ -51,6 +55,10 @@ class Running:
     def api(self, timeout: float = 30.0) -> httpx.Client:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
         return httpx.Client(base_url=self.topology.api_url, headers=headers, timeout=timeout)
+
+    def engine(self, role: str = APP_ROLE) -> Engine:
+        """An engine on the topology's database as ``role`` (pre-pinging: it outlives a server restart)."""
+        return sa.create_engine(self.topology.url(role), pool_pre_ping=True)
 
     def log_tail(self, lines: int = 80) -> str:
         return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -98,6 +106,9 @@ def production() -> Iterator[Running]:
             "SVERKA_WEBHOOK_RETRY_JITTER": "0",
             "SVERKA_SYNC_TICK_SECONDS": "2",
             "SVERKA_LOG_FORMAT": "json",
+            # The shortest lease allowed: a delivery claimed by a worker killed mid-send (test_worker_faults)
+            # is taken over after a minute instead of ten, which keeps "nothing stuck" checkable in CI time.
+            "SVERKA_NOTIFIER_CLAIM_LEASE_SECONDS": "60",
         },
     )
     log = root / "topology.log"
@@ -115,3 +126,21 @@ def production() -> Iterator[Running]:
             topology.stop()
     if not os.environ.get("SVERKA_KEEP_TOPOLOGY"):
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def sink(production: Running) -> Iterator[WebhookSink]:
+    """A verifying, deduplicating receiver on loopback, registered for every event; disabled afterwards."""
+    receiver = WebhookSink()
+    with serve_asgi(receiver) as base:
+        receiver.base_url = base
+        with production.api() as api:
+            created = api.post("/v1/webhooks", json={"url": f"{base}/hooks", "events": ["*"]})
+            assert created.status_code == 201, created.text
+        receiver.secret, receiver.endpoint_id = created.json()["secret"], created.json()["id"]
+        try:
+            yield receiver
+        finally:
+            # Later tests' events need not be tried against a receiver that is gone.
+            with production.api() as api:
+                api.post(f"/v1/webhooks/{receiver.endpoint_id}/disable", json={"reason": "test finished"})

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,12 +31,15 @@ from typing import Any, Literal
 from anyio import to_thread
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
-from services.reconciler.api.errors import error_body
-from shared.db import session_scope
+from services.reconciler.api.errors import database_unavailable_response, error_body
+from shared.db import database_unavailable, session_scope
 from shared.models.api import IdempotencyRecord
 from shared.models.columns import utcnow
+
+log = logging.getLogger("sverka.idempotency")
 
 HEADER = b"idempotency-key"
 MAX_KEY_LENGTH = 255
@@ -190,12 +194,19 @@ class IdempotencyMiddleware:
         fp = fingerprint(
             scope["method"], scope["path"], scope.get("query_string", b""), _header(scope, b"content-type") or "", body
         )
-        outcome = await to_thread.run_sync(claim, owner, key, fp, scope["method"], scope["path"])
-        waited = 0.0
-        while outcome.outcome == "busy" and waited < WAIT_SECONDS:
-            await asyncio.sleep(0.05)
-            waited += 0.05
+        try:
             outcome = await to_thread.run_sync(claim, owner, key, fp, scope["method"], scope["path"])
+            waited = 0.0
+            while outcome.outcome == "busy" and waited < WAIT_SECONDS:
+                await asyncio.sleep(0.05)
+                waited += 0.05
+                outcome = await to_thread.run_sync(claim, owner, key, fp, scope["method"], scope["path"])
+        except DBAPIError as exc:
+            if not database_unavailable(exc):
+                raise
+            # Outside the app's exception handlers (this middleware wraps them): the same 503 they give.
+            await database_unavailable_response()(scope, receive, send)
+            return
         if outcome.outcome == "mismatch":
             message_text = "this Idempotency-Key was used with a different request; use a new key for a new request"
             await _json(send, 422, error_body("idempotency_key_reused", message_text, "Idempotency-Key"))
@@ -247,4 +258,11 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capture)
         finally:
-            await to_thread.run_sync(finish, record_id, status, content_type, b"".join(chunks))
+            try:
+                await to_thread.run_sync(finish, record_id, status, content_type, b"".join(chunks))
+            except DBAPIError as exc:
+                if not database_unavailable(exc):
+                    raise
+                # The database went away after the request ran: the claim stays "running" and a retry
+                # takes it over after STALE_AFTER (see the module's docstring).
+                log.warning("database unavailable: Idempotency-Key claim %s keeps its running state", record_id)

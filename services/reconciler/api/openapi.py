@@ -3,7 +3,7 @@
 FastAPI describes the routes; this adds what middleware and handlers do around them, so the
 document does not lie: the one error schema for every 4xx (FastAPI would advertise its own
 validation shape for 422), the ``Idempotency-Key`` header on every POST, ``ETag`` /
-``If-None-Match`` / 304 on every read, and 401/403/429 wherever a key is needed.
+``If-None-Match`` / 304 on every read, and 401/403/429/503 wherever a key is needed.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ _ERRORS = {
     "409": "Conflict with the current state (or the Idempotency-Key is in use)",
     "422": "Invalid input (or the Idempotency-Key was used for another request)",
     "429": "Rate limit exceeded; see Retry-After",
+    "503": "The database is not answering; retry after Retry-After seconds",
 }
 
 IDEMPOTENCY_PARAMETER = {

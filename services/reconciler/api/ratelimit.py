@@ -7,12 +7,16 @@ Two implementations behind one small protocol:
   the documented limit of the embedded mode.
 * :class:`RedisLimiter` (when ``SVERKA_REDIS_URL`` is set): one bucket per key in Redis, updated
   atomically by a Lua script, so the limit holds across workers and hosts.
+* :class:`FailOpenLimiter` wraps the Redis one in production: while Redis does not answer, each
+  process counts in its own buckets (the embedded mode's limit) instead of failing the request.
+  Redis is a helper here, not a store: an outage of it must not take the status API down.
 
 The rate and burst come from ``SVERKA_API_RATE_PER_SECOND`` / ``SVERKA_API_RATE_BURST``.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -20,6 +24,8 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from shared.config import get_settings
+
+log = logging.getLogger("sverka.ratelimit")
 
 
 class RateLimiter(Protocol):
@@ -78,14 +84,55 @@ class RedisLimiter:
         return float(text) if text else None
 
 
+class FailOpenLimiter:
+    """``primary`` while it answers; ``fallback`` for ``pause`` seconds after it raised (then try it again).
+
+    The pause keeps an outage from costing every request a failed connection attempt, and the
+    warning from being logged once per request.
+    """
+
+    def __init__(
+        self,
+        primary: RateLimiter,
+        fallback: RateLimiter,
+        pause: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.primary, self.fallback, self.pause, self._clock = primary, fallback, pause, clock
+        self._primary_after = 0.0
+
+    def take(self, bucket: str) -> float | None:
+        if self._clock() >= self._primary_after:
+            try:
+                return self.primary.take(bucket)
+            except Exception as exc:  # redis.RedisError, OSError: whatever the outage looks like
+                self._primary_after = self._clock() + self.pause
+                log.warning("rate limits counted in this process for %.0fs: Redis failed (%s)", self.pause, exc)
+        return self.fallback.take(bucket)
+
+
+# Redis answers a loopback or LAN request in about a millisecond; a slower answer is an outage, and the
+# request must not wait for it (redis-py's default retries back off for seconds).
+_REDIS_TIMEOUT_SECONDS = 0.25
+
+
 def retry_after_header(wait: float) -> str:
     return str(max(1, math.ceil(wait)))
 
 
 def default_limiter(redis_url: str = "") -> RateLimiter:
     settings = get_settings()
+    local = InProcessLimiter(settings.api_rate_per_second, settings.api_rate_burst)
     if redis_url:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        return RedisLimiter(redis.Redis.from_url(redis_url), settings.api_rate_per_second, settings.api_rate_burst)
-    return InProcessLimiter(settings.api_rate_per_second, settings.api_rate_burst)
+        client = redis.Redis.from_url(
+            redis_url,
+            socket_timeout=_REDIS_TIMEOUT_SECONDS,
+            socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), 0),
+        )
+        return FailOpenLimiter(RedisLimiter(client, settings.api_rate_per_second, settings.api_rate_burst), local)
+    return local
