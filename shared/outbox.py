@@ -3,6 +3,13 @@
 A row written here commits or rolls back with the change; the notifier relays committed rows
 afterwards. So an event is never lost when Redis or a partner is down, and never announced for
 a change that rolled back.
+
+The notifier's periodic relay (``notifier.relay``, every few seconds) is what guarantees that. On
+the Celery topology the transaction that writes events also asks for a relay once it has
+committed, so a partner hears of a payment in a fraction of a second rather than at the next tick
+(up to 5 s later: ``make bench-prod`` measured p50 2.5 s from the event to its webhook without this).
+A lost nudge costs only that wait. The embedded mode keeps to its scheduler's ticks: a CLI run such
+as ``sverka reconcile`` must not start sending webhooks in the background.
 """
 
 from __future__ import annotations
@@ -11,10 +18,16 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import event
 from sqlmodel import Session
 
+from shared.config import get_settings
 from shared.journal import jsonable
 from shared.models.notify import OutboxEvent
+from shared.tasks import enqueue_after_commit
+
+RELAY_TASK = "notifier.relay"
+_RELAY_ASKED = "sverka.outbox.relay_asked"  # Session.info: this transaction already asks for a relay
 
 
 def emit(session: Session, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
@@ -27,4 +40,20 @@ def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) ->
         for event_type, payload in events
     ]
     session.add_all(rows)
+    if rows:
+        _relay_after_commit(session)
     return rows
+
+
+def _relay_after_commit(session: Session) -> None:
+    """Once per transaction, on Celery only: enqueue the relay after commit (never inside the transaction)."""
+    if not get_settings().redis_url or session.info.get(_RELAY_ASKED):
+        return
+    session.info[_RELAY_ASKED] = True
+
+    def _forget(s: Session, *_: object) -> None:
+        s.info.pop(_RELAY_ASKED, None)
+
+    enqueue_after_commit(session, RELAY_TASK)
+    event.listen(session, "after_commit", _forget, once=True)
+    event.listen(session, "after_rollback", _forget, once=True)
