@@ -17,7 +17,7 @@ SQLModel.metadata.naming_convention = {
 from shared.models.audit import JournalEvent  # noqa: E402
 from shared.models.bank import BankAccount, BankTransaction, Statement  # noqa: E402
 from shared.models.billing import Contract, Invoice, Partner, PartnerAccount  # noqa: E402
-from shared.models.matching import Allocation, LearnedAccount  # noqa: E402
+from shared.models.matching import Allocation, LearnedAccount, LearnedReference  # noqa: E402
 from shared.models.notify import OutboxEvent  # noqa: E402
 
 
@@ -40,6 +40,7 @@ __all__ = [
     "Invoice",
     "JournalEvent",
     "LearnedAccount",
+    "LearnedReference",
     "OutboxEvent",
     "Partner",
     "PartnerAccount",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.models.columns import json_column, money_column, utc_column, utcnow
@@ -54,3 +54,36 @@ class LearnedAccount(SQLModel, table=True):
     learned_from_allocation_id: int | None = Field(default=None, foreign_key="allocation.id")
     created_by: str
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class LearnedReference(SQLModel, table=True):
+    """'This partner writes this reference for this invoice', learned from a person's allocation.
+
+    ``alias`` is a word of the payment's purpose as the matcher reads it (upper case, Cyrillic
+    look-alikes folded, no separators: ``ZK77812``), ``written`` how the payer wrote it. Rows are
+    never deleted: a person correcting an allocation made by the alias (or the allocation it was
+    learned from) sets ``doubted_*``, and from then on the alias is only ever suggested. One row
+    per invoice: an alias allocated to several invoices is the partner's standing reference
+    (``services.reconciler.matching.types.LearnedReference``).
+    """
+
+    __tablename__ = "learned_reference"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "direction", "alias", "invoice_id"),
+        CheckConstraint("direction IN ('receivable', 'payable')", name="direction"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="partner.id")
+    direction: str
+    alias: str
+    written: str
+    invoice_id: int = Field(foreign_key="invoice.id")
+    # The partner had written it when paying other invoices too: its standing reference, no pointer.
+    written_for_other_invoices: bool = False
+    learned_from_allocation_id: int | None = Field(default=None, foreign_key="allocation.id", index=True)
+    created_by: str
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    doubted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    doubted_by: str | None = None
+    doubt_reason: str | None = None

@@ -207,3 +207,30 @@ def test_bank_lines_and_allocations_follow_their_invoices(roles: Roles) -> None:
         assert conn.execute(text("SELECT count(*) FROM allocation")).scalar_one() == 0
         conn.rollback()
         assert conn.execute(text("SELECT count(*) FROM bank_transaction")).scalar_one() == 4
+
+
+def test_learned_references_are_the_partners_own(roles: Roles) -> None:
+    """A partner's order codes (migration 0010) are its rows: another partner neither reads nor writes them."""
+    insert = text(
+        "INSERT INTO learned_reference (partner_id, direction, alias, written, invoice_id,"
+        " written_for_other_invoices, created_by, created_at)"
+        " SELECT i.partner_id, 'receivable', :alias, :alias, i.id, false, 't', now()"
+        " FROM invoice i WHERE i.number = :no"
+    )
+    with roles.owner.begin() as conn:
+        conn.execute(insert, {"alias": "ZK77812", "no": "A-1"})
+        conn.execute(insert, {"alias": "ZK20431", "no": "B-1"})
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        assert list(conn.execute(text("SELECT alias FROM learned_reference")).scalars()) == ["ZK77812"]
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(
+                text(
+                    "INSERT INTO learned_reference (partner_id, direction, alias, written, invoice_id,"
+                    " written_for_other_invoices, created_by, created_at)"
+                    " VALUES (:b, 'receivable', 'X123456', 'X123456', 1, false, 't', now())"
+                ),
+                {"b": roles.b},
+            )
+    with roles.app.connect() as conn:
+        assert sorted(conn.execute(text("SELECT alias FROM learned_reference")).scalars()) == ["ZK20431", "ZK77812"]

@@ -8,17 +8,26 @@ lines + invoices, never lines × invoices.
 The book is the one mutable thing in a run: when a decision is booked automatically, its
 allocations are taken off the invoices' outstanding amounts so the next line in the same run
 cannot spend them again (two installments of one invoice see the right remainder).
+
+References people taught (``LearnedFacts.references``) are indexed per partner, never globally:
+a partner's own order or contract code means something only on that partner's payments.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.reconciler.matching.references import LEARNED, is_distinctive, number_keys
 from services.reconciler.matching.text import normalise_reference
-from services.reconciler.matching.types import Direction, LearnedFacts, OpenInvoice, ProposedAllocation
+from services.reconciler.matching.types import (
+    Direction,
+    LearnedFacts,
+    LearnedReference,
+    OpenInvoice,
+    ProposedAllocation,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,8 @@ class ReferenceHit:
     # Long enough not to be a coincidence (see ``references.is_distinctive``), or learned.
     distinctive: bool
     learned: bool = False
+    # Learned, and a person has since undone or rejected an allocation made by it.
+    doubted: bool = False
 
 
 _Slot = tuple[int, Direction, str]  # partner, direction, currency
@@ -45,7 +56,9 @@ class InvoiceBook:
         self._keys: dict[int, dict[str, int]] = {}
         self._global_refs: dict[str, list[tuple[int, int, bool]]] = defaultdict(list)
         self._partner_refs: dict[tuple[int, str], list[tuple[int, int, bool]]] = defaultdict(list)
-        self._learned_refs: dict[str, int] = {}
+        # (partner, direction, alias) → what people taught; pointers only while their invoice is open
+        self._pointers: dict[tuple[int, Direction, str], LearnedReference] = {}
+        self._standing: dict[tuple[int, Direction, str], LearnedReference] = {}
         self._contracts: dict[str, list[int]] = defaultdict(list)
         self._by_partner: dict[_Slot, list[int]] = defaultdict(list)
         self._by_partner_amount: dict[tuple[int, Direction, str, int], dict[int, None]] = defaultdict(dict)
@@ -56,10 +69,7 @@ class InvoiceBook:
             if inv.id in self._invoices or inv.outstanding_minor <= 0:
                 continue
             self._add(inv)
-        for alias, invoice_id in learned.reference_invoice.items():
-            key = normalise_reference(alias)
-            if key and invoice_id in self._invoices:
-                self._learned_refs[key] = invoice_id
+        self._learn(learned.references)
 
     def _add(self, inv: OpenInvoice) -> None:
         self._invoices[inv.id] = inv
@@ -78,6 +88,24 @@ class InvoiceBook:
         currency = inv.currency.upper()
         self._by_partner[(inv.partner_id, inv.direction, currency)].append(inv.id)
         self._index_amount(inv, inv.outstanding_minor)
+
+    def _learn(self, references: Iterable[LearnedReference]) -> None:
+        taught: dict[tuple[int, Direction, str], LearnedReference] = {}
+        for ref in references:
+            key = normalise_reference(ref.alias)
+            # Our own numbers are never a partner's alias: an open invoice's number (or a form of
+            # it), or a contract's, names that invoice or contract, whatever was learned.
+            if not key or key in self._global_refs or key in self._contracts:
+                continue
+            slot = (ref.partner_id, ref.direction, key)
+            known = taught.get(slot)
+            taught[slot] = ref if known is None else _merged(known, ref)
+        for slot, ref in taught.items():
+            target = ref.points_at
+            if target is None:
+                self._standing[slot] = ref
+            elif target in self._invoices and self._invoices[target].partner_id == ref.partner_id:
+                self._pointers[slot] = ref
 
     def _contract_key(self, number: str) -> str | None:
         if number not in self._contract_keys:
@@ -133,23 +161,43 @@ class InvoiceBook:
         partners = tuple(partner_ids)
         hits: dict[int, ReferenceHit] = {}
 
-        def offer(invoice_id: int, tier: int, key: str, distinctive: bool, learned: bool = False) -> None:
+        def offer(
+            invoice_id: int, tier: int, key: str, distinctive: bool, learned: bool = False, doubted: bool = False
+        ) -> None:
             if not self._usable(invoice_id, direction, currency):
                 return
             known = hits.get(invoice_id)
-            if known is None or (tier, len(key)) > (known.tier, len(known.key)):
-                hits[invoice_id] = ReferenceHit(self._invoices[invoice_id], tier, key, distinctive, learned)
+            # The invoice's own number outranks an alias of the same strength: it needs no teaching.
+            if known is None or (tier, not learned, len(key)) > (known.tier, not known.learned, len(known.key)):
+                hits[invoice_id] = ReferenceHit(self._invoices[invoice_id], tier, key, distinctive, learned, doubted)
 
         for key in keys:
-            learned_id = self._learned_refs.get(key)
-            if learned_id is not None:
-                offer(learned_id, LEARNED, key, True, learned=True)
+            if self._pointers:
+                for partner_id in partners:
+                    ref = self._pointers.get((partner_id, direction, key))
+                    if ref is not None and ref.points_at is not None:
+                        offer(ref.points_at, LEARNED, key, True, learned=True, doubted=ref.doubted)
             for invoice_id, tier, distinctive in self._global_refs.get(key, ()):
                 offer(invoice_id, tier, key, distinctive)
             for partner_id in partners:
                 for invoice_id, tier, distinctive in self._partner_refs.get((partner_id, key), ()):
                     offer(invoice_id, tier, key, distinctive)
         return hits
+
+    def standing_references(
+        self, keys: Iterable[str], partner_ids: Iterable[int], direction: Direction
+    ) -> list[tuple[str, LearnedReference]]:
+        """The partners' standing references written in the purpose, with the key that names each."""
+        if not self._standing:
+            return []
+        partners = tuple(partner_ids)
+        found: list[tuple[str, LearnedReference]] = []
+        for key in keys:
+            for partner_id in partners:
+                ref = self._standing.get((partner_id, direction, key))
+                if ref is not None:
+                    found.append((key, ref))
+        return found
 
     def find_contracts(self, keys: Iterable[str]) -> dict[str, list[int]]:
         """Contract numbers written in the purpose → their invoices' ids."""
@@ -176,3 +224,15 @@ class InvoiceBook:
     def any_with_outstanding(self, direction: Direction, currency: str, amount: int) -> list[OpenInvoice]:
         ids = self._by_amount.get((direction, currency, amount), {})
         return [self._invoices[i] for i in ids]
+
+
+def _merged(a: LearnedReference, b: LearnedReference) -> LearnedReference:
+    """Two lessons about one alias (written differently, the same once normalised) are one."""
+    contract = a.contract_id if a.contract_id == b.contract_id else None
+    return replace(
+        a,
+        invoice_ids=a.invoice_ids | b.invoice_ids,
+        contract_id=contract,
+        written_for_others=a.written_for_others or b.written_for_others,
+        doubted=a.doubted or b.doubted,
+    )

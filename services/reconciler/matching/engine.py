@@ -14,7 +14,8 @@ wrong automatic allocation costs an accountant far more than a suggestion does.
 
 People have the last word: a (line, invoice) pair a person declined (``LearnedFacts.declined``)
 is never proposed for that line again, and one a person declined and then offered again
-(``LearnedFacts.reoffered``) is only ever suggested.
+(``LearnedFacts.reoffered``) is only ever suggested; so is a proposal that rests on a learned
+reference a person has doubted (``Proposal.held``).
 
 See ``docs/matching.md`` for the rules, their confidences and the reason codes.
 """
@@ -163,6 +164,7 @@ def _decide(
     )
     rules.referenced_invoices(ctx)
     rules.contract_invoices(ctx)
+    rules.standing_references(ctx)
     has_equal = rules.partner_amount(ctx)
     if not has_equal and not _settled(ctx.proposals, policy):
         rules.partner_subsets(ctx)
@@ -188,16 +190,23 @@ def _settled(proposals: list[Proposal], policy: MatchPolicy) -> bool:
 
 
 def _merge(proposals: list[Proposal]) -> list[Proposal]:
-    """Proposals that allocate identically are one proposal: the best confidence, all reasons."""
+    """Proposals that allocate identically are one proposal: the best confidence, all reasons.
+
+    Evidence nobody doubted outranks held evidence for the same allocation: it decides the
+    confidence alone, and the held proposal only adds its reasons.
+    """
     merged: dict[tuple[tuple[int, int], ...], Proposal] = {}
     for p in proposals:
         known = merged.get(p.key)
         if known is None:
             merged[p.key] = p
             continue
-        best, other = (p, known) if p.confidence > known.confidence else (known, p)
+        if (p.held is None) != (known.held is None):
+            best, other = (p, known) if p.held is None else (known, p)
+        else:
+            best, other = (p, known) if p.confidence > known.confidence else (known, p)
         reasons = best.reasons + tuple(r for r in other.reasons if r not in best.reasons)
-        merged[p.key] = Proposal(best.allocations, best.confidence, reasons, best.rule)
+        merged[p.key] = Proposal(best.allocations, best.confidence, reasons, best.rule, best.held)
     return sorted(merged.values(), key=lambda p: (-p.confidence, p.key))
 
 
@@ -215,7 +224,7 @@ def _choose(
     runner_up = ranked[1] if len(ranked) > 1 else None
     close = runner_up is not None and runner_up.confidence > best.confidence - AMBIGUITY_MARGIN
     second_thoughts = bool(reoffered) and any(a.invoice_id in reoffered for a in best.allocations)
-    if best.confidence >= policy.auto_confidence and not close and not second_thoughts:
+    if best.confidence >= policy.auto_confidence and not close and not second_thoughts and best.held is None:
         return Decision(line.id, "auto", best.confidence, reasons + best.reasons, allocations=best.allocations)
     shown = ranked[: policy.max_suggestions]
     suggestions = tuple(
@@ -226,6 +235,8 @@ def _choose(
     if close:
         tied = sum(1 for p in ranked if p.confidence > best.confidence - AMBIGUITY_MARGIN)
         why = Reason("ambiguous", f"{tied} candidates fit almost equally well; a person must choose")
+    elif best.held is not None and best.confidence >= policy.auto_confidence:
+        why = best.held
     elif second_thoughts and best.confidence >= policy.auto_confidence:
         why = Reason(
             "declined_then_reoffered",

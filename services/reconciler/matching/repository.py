@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, not_, or_, select, update
 from sqlmodel import Session, col
 
-from services.reconciler.matching.types import LearnedFacts, OpenInvoice, PartnerFacts, PaymentLine
+from services.reconciler.matching.types import (
+    Direction,
+    LearnedFacts,
+    LearnedReference,
+    OpenInvoice,
+    PartnerFacts,
+    PaymentLine,
+)
 from shared.db import columns, insert_returning_ids
 from shared.models import (
     Allocation,
@@ -22,6 +29,7 @@ from shared.models import (
 )
 from shared.models.columns import utcnow
 from shared.models.matching import EFFECTIVE_KINDS
+from shared.models.matching import LearnedReference as LearnedReferenceRow
 
 OPEN_LINE_STATUSES = ("unmatched", "suggested")
 # Actors that are the system itself (the matcher, imports); every other actor is a person or an
@@ -101,10 +109,59 @@ def partners(session: Session) -> list[PartnerFacts]:
 
 
 def learned_facts(session: Session, line_ids: Sequence[int] | None = None) -> LearnedFacts:
-    """What people taught the matcher: accounts of partners, and their "no"s on the given open lines."""
+    """What people taught the matcher: accounts of partners, the partners' own references, and
+    people's "no"s on the given open lines."""
     rows = session.execute(select(*columns(LearnedAccount.account_number, LearnedAccount.partner_id)))
     declined, reoffered = people_decisions(session, line_ids)
-    return LearnedFacts(account_partner={str(a): int(p) for a, p in rows}, declined=declined, reoffered=reoffered)
+    return LearnedFacts(
+        account_partner={str(a): int(p) for a, p in rows},
+        references=learned_references(session),
+        declined=declined,
+        reoffered=reoffered,
+    )
+
+
+def learned_references(session: Session) -> tuple[LearnedReference, ...]:
+    """The references people taught, one per (partner, direction, alias), for partners with open invoices.
+
+    All rows of an alias count, also those of invoices paid since: an alias allocated to two
+    invoices is the partner's standing reference even when one of them is closed. The contract
+    is the one every invoice of the alias belongs to, if there is one.
+    """
+    open_partners = select(col(Invoice.partner_id)).where(col(Invoice.status).in_(("open", "partially_paid")))
+    query = (
+        select(
+            *columns(
+                LearnedReferenceRow.partner_id,
+                LearnedReferenceRow.direction,
+                LearnedReferenceRow.alias,
+                LearnedReferenceRow.invoice_id,
+                Invoice.contract_id,
+                LearnedReferenceRow.written_for_other_invoices,
+                LearnedReferenceRow.doubted_at,
+            )
+        )
+        .join(Invoice, col(Invoice.id) == col(LearnedReferenceRow.invoice_id))
+        .where(col(LearnedReferenceRow.partner_id).in_(open_partners))
+    )
+    grouped: dict[tuple[int, str, str], list[Any]] = defaultdict(list)
+    for row in session.execute(query):
+        grouped[(int(row[0]), str(row[1]), str(row[2]))].append(row)
+    references: list[LearnedReference] = []
+    for (partner_id, direction, alias), taught in grouped.items():
+        contracts = {r[4] for r in taught}
+        references.append(
+            LearnedReference(
+                partner_id=partner_id,
+                direction=cast(Direction, direction),
+                alias=alias,
+                invoice_ids=frozenset(int(r[3]) for r in taught),
+                contract_id=next(iter(contracts)) if len(contracts) == 1 else None,
+                written_for_others=any(r[5] for r in taught),
+                doubted=any(r[6] is not None for r in taught),
+            )
+        )
+    return tuple(references)
 
 
 def people_decisions(

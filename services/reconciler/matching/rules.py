@@ -16,6 +16,12 @@ How an invoice's partner relates to the line (``Relation``):
 * ``named``: the purpose names the partner's tax id (a third party paying on its behalf);
 * ``unknown``: the counterparty is not one of our partners and names none;
 * ``other``: the counterparty is a known partner, but a different one.
+
+References people taught (``LearnedFacts.references``) are looked up only for the payer and the
+partner the purpose names, so their relation is always ``payer`` or ``named``. A code that
+points at one invoice is read like that invoice's number by the reference rules; a partner's
+standing reference has a rule of its own (``standing_references``). A proposal that rests on a
+reference a person has doubted is *held*: suggested, never booked, whatever its confidence.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ CONTRACT_SUBSET = {"payer": 0.90, "named": 0.88, "unknown": 0.75, "other": 0.50}
 PARTNER_AMOUNT_UNIQUE = {"payer": 0.92, "named": 0.90}
 PARTNER_AMOUNT_TYPO = 0.96
 PARTNER_SUBSET_UNIQUE = 0.90
+# A partner's standing reference (its contract or customer code) and the only open invoice there
+# with this amount: a little more than the amount alone, as sure as our contract number.
+STANDING_AMOUNT = {"payer": 0.93, "named": 0.91}
 AMBIGUOUS = 0.80
 AMBIGUOUS_WEAK = 0.60
 SHORTFALL_WITHOUT_REFERENCE = 0.75
@@ -70,6 +79,8 @@ class Proposal:
     confidence: float
     reasons: tuple[Reason, ...]
     rule: str
+    # Why a person must confirm this whatever its confidence (it rests on a doubted reference).
+    held: Reason | None = None
 
     @property
     def key(self) -> tuple[tuple[int, int], ...]:
@@ -120,7 +131,12 @@ class LineContext:
         return round(base - self.payer.penalty, 4) if relation == "payer" else base
 
     def propose(
-        self, allocations: list[tuple[OpenInvoice, int]], confidence: float, rule: str, *reasons: Reason
+        self,
+        allocations: list[tuple[OpenInvoice, int]],
+        confidence: float,
+        rule: str,
+        *reasons: Reason,
+        held: Reason | None = None,
     ) -> None:
         # A person's "not this invoice" for this line holds whatever a rule thinks. The whole
         # proposal goes (a batch with a declined invoice in it is not this batch), but the rules
@@ -136,7 +152,9 @@ class LineContext:
             a.amount_minor <= 0 or a.amount_minor > self.book.outstanding(a.invoice_id) for a in allocs
         ):
             return
-        self.proposals.append(Proposal(allocs, confidence, reasons, rule))
+        if held is not None and held not in reasons:
+            reasons = (*reasons, held)
+        self.proposals.append(Proposal(allocs, confidence, reasons, rule, held))
 
     # --- reasons -------------------------------------------------------------------
 
@@ -162,10 +180,26 @@ def money(minor: int) -> str:
 def reference_reason(hit: ReferenceHit) -> Reason:
     number = hit.invoice.number
     if hit.learned:
-        return Reason("reference_learned", f"invoice {number} by the alias “{hit.key}” confirmed before")
+        return Reason(
+            "reference_learned",
+            f"“{hit.key}” is the payer's own reference for invoice {number}: a person allocated a payment "
+            "saying so to it before",
+        )
     if hit.tier == EXACT:
         return Reason("reference_exact", f"invoice {number} in purpose")
     return Reason(_TIER_CODE[hit.tier], f"invoice {number} in purpose, written as “{hit.key}”")
+
+
+def doubted_reason(key: str) -> Reason:
+    return Reason(
+        "reference_learned_doubted",
+        f"a person undid or rejected an allocation made by “{key}” before: it alone does not book; a person confirms",
+    )
+
+
+def _held(*hits: ReferenceHit) -> Reason | None:
+    doubted = [h for h in hits if h.doubted]
+    return doubted_reason(doubted[0].key) if doubted else None
 
 
 def _with(*reasons: Reason | None) -> tuple[Reason, ...]:
@@ -213,6 +247,7 @@ def referenced_invoices(ctx: LineContext) -> None:
                 Reason("amount_equal", "amount equals the invoice's outstanding amount"),
                 ctx.relation_reason(h.invoice),
             ),
+            held=_held(h),
         )
     # Supplier numbers repeat across suppliers: when some named invoices belong to the payer (or
     # the partner the purpose names), the others are someone else's number that looks the same.
@@ -253,6 +288,7 @@ def _single_reference_other_amount(ctx: LineContext, hit: ReferenceHit) -> None:
                 ctx.trust(rel, sure if strong else short),
                 "fee_shortfall",
                 *_with(ref, reason, who),
+                held=_held(hit),
             )
             return
         sure, short = PARTIAL[rel]
@@ -262,7 +298,11 @@ def _single_reference_other_amount(ctx: LineContext, hit: ReferenceHit) -> None:
             f"part payment: {money(ctx.amount)} of the outstanding {money(outstanding)}; {money(shortfall)} stays open",
         )
         ctx.propose(
-            [(inv, ctx.amount)], ctx.trust(rel, sure if backed else short), "partial_payment", *_with(ref, reason, who)
+            [(inv, ctx.amount)],
+            ctx.trust(rel, sure if backed else short),
+            "partial_payment",
+            *_with(ref, reason, who),
+            held=_held(hit),
         )
         return
     sure, short = OVERPAYMENT[rel]
@@ -275,7 +315,7 @@ def _single_reference_other_amount(ctx: LineContext, hit: ReferenceHit) -> None:
         f"paid {money(excess)} more than the outstanding {money(outstanding)}; "
         "the rest stays unallocated on the line as the partner's credit",
     )
-    ctx.propose([(inv, outstanding)], ctx.trust(rel, base), "overpayment", *_with(ref, reason, who))
+    ctx.propose([(inv, outstanding)], ctx.trust(rel, base), "overpayment", *_with(ref, reason, who), held=_held(hit))
 
 
 def _referenced_batch(ctx: LineContext, hits: list[ReferenceHit]) -> None:
@@ -306,6 +346,8 @@ def _referenced_batch(ctx: LineContext, hits: list[ReferenceHit]) -> None:
             Reason("references_in_purpose", f"invoices {numbers} in purpose"),
             Reason("amount_sum_of_invoices", f"amount equals the sum of {len(group)} invoices' outstanding"),
             *_with(*(ctx.relation_reason(h.invoice) for h in group[:1])),
+            *(reference_reason(h) for h in group if h.learned),
+            held=_held(*group),
         )
 
 
@@ -365,6 +407,49 @@ def contract_invoices(ctx: LineContext) -> None:
                     ),
                     ctx.relation_reason(group[0]),
                 ),
+            )
+
+
+def standing_references(ctx: LineContext) -> None:
+    """The partner's standing reference (its own contract or customer code) and an amount that fits.
+
+    Such a code names no invoice, only the partner — or one contract, when every invoice people
+    allocated it to is of that contract. It settles the line when exactly one open invoice there
+    has the line's amount; two or more are a question for a person. A part payment is never
+    guessed from it: which invoice it is part of, the code does not say.
+    """
+    for key, ref in ctx.book.standing_references(ctx.facts.keys, ctx.known_partners, ctx.direction):
+        pool = ctx.book.partner_with_outstanding(ref.partner_id, ctx.direction, ctx.currency, ctx.amount)
+        if ref.contract_id is not None:
+            pool = [inv for inv in pool if inv.contract_id == ref.contract_id]
+        if not pool:
+            continue
+        pool = sorted(pool, key=lambda inv: inv.id)
+        partner = ctx.directory.name(ref.partner_id)
+        held = doubted_reason(key) if ref.doubted else None
+        for inv in pool[: ctx.policy.max_suggestions + 1]:
+            rel = ctx.relation(inv)
+            where = f"contract {inv.contract_number}" if ref.contract_id is not None else "its invoices"
+            learned = Reason(
+                "reference_learned",
+                f"“{key}” is {partner}'s own reference for {where}: people allocated payments saying so "
+                f"to {len(ref.invoice_ids)} invoice(s) before",
+            )
+            if len(pool) == 1:
+                fits = Reason(
+                    "amount_equal_in_contract" if ref.contract_id is not None else "amount_unique_for_partner",
+                    f"the only open invoice there with amount {money(ctx.amount)}: {inv.number}",
+                )
+                base = STANDING_AMOUNT.get(rel, AMBIGUOUS_WEAK)
+            else:
+                fits = Reason("amount_equal", f"amount equals invoice {inv.number} ({len(pool)} invoices there do)")
+                base = AMBIGUOUS
+            ctx.propose(
+                [(inv, ctx.amount)],
+                ctx.trust(rel, base),
+                "standing_reference",
+                *_with(learned, fits, ctx.relation_reason(inv)),
+                held=held,
             )
 
 

@@ -127,11 +127,8 @@ def _parse_dates(text: str) -> set[date]:
     return found
 
 
-def reference_keys(text: str) -> tuple[str, ...]:
-    """Candidate reference keys in ``text``, in order of appearance, without duplicates.
-
-    Only keys with a digit are kept: no invoice or contract number is letters alone.
-    """
+def without_dates_and_money(text: str) -> str:
+    """``text`` with dates, money amounts and percentages blanked out: numbers that are no reference."""
     # Each pattern needs a separator it names; skipping the ones that cannot match keeps this cheap.
     cleaned = text
     if "." in cleaned or "/" in cleaned:
@@ -142,7 +139,15 @@ def reference_keys(text: str) -> tuple[str, ...]:
         cleaned = _MONEY.sub(" ", cleaned)
     if "%" in cleaned:
         cleaned = _PERCENT.sub(" ", cleaned)
-    cleaned = fold(cleaned)
+    return cleaned
+
+
+def reference_keys(text: str) -> tuple[str, ...]:
+    """Candidate reference keys in ``text``, in order of appearance, without duplicates.
+
+    Only keys with a digit are kept: no invoice or contract number is letters alone.
+    """
+    cleaned = fold(without_dates_and_money(text))
     keys: dict[str, None] = {}
     for segment in _SEGMENT_BREAK.split(cleaned):
         tokens = _TOKEN.findall(segment)

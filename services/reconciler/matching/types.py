@@ -67,13 +67,49 @@ class PartnerFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class LearnedReference:
+    """A reference of the partner's own that people allocated to its invoices (``learned_reference``).
+
+    A customer writes its order or contract code ("по заказу ZK-77812") instead of our invoice
+    number; when a person allocates such a payment, the code is remembered for the partner. It
+    only ever speaks for that partner: another payer writing the same code says nothing by it.
+
+    * Allocated to one invoice, and not something the partner also wrote when paying others, it
+      *points* at that invoice (``points_at``): while the invoice is open the code names it as its
+      number would — the next installment, the rest, a fee-short payment settle by it.
+    * Allocated to two or more invoices, or written on the partner's payments for others too, it is
+      the partner's *standing* reference (a contract or customer code): it names no invoice, only
+      the partner — or the contract, when every invoice it was allocated to is of one
+      (``contract_id``) — and settles a payment only when exactly one open invoice there has the
+      payment's amount.
+    * ``doubted``: a person undid or rejected an allocation made by it, or undid the allocation it
+      was learned from. People have the last word: from then on it is only ever suggested.
+    """
+
+    partner_id: int
+    direction: Direction
+    alias: str
+    invoice_ids: frozenset[int]
+    contract_id: int | None = None
+    written_for_others: bool = False
+    doubted: bool = False
+
+    @property
+    def points_at(self) -> int | None:
+        """The one invoice this reference names, or None for a standing reference."""
+        if self.written_for_others or len(self.invoice_ids) != 1:
+            return None
+        return next(iter(self.invoice_ids))
+
+
+@dataclass(frozen=True, slots=True)
 class LearnedFacts:
-    """What accountants taught the matcher by confirming decisions."""
+    """What people taught the matcher by their decisions."""
 
     # counterparty account → partner id ("this account pays for this partner")
     account_partner: dict[str, int] = field(default_factory=dict)
-    # normalised reference alias → invoice id
-    reference_invoice: dict[str, int] = field(default_factory=dict)
+    # the partners' own references, as people allocated them (one entry per partner, direction, alias)
+    references: tuple[LearnedReference, ...] = ()
     # (line id, invoice id) pairs a person said no to — rejected the suggestion, or undid the
     # allocation — and has not taken back: never proposed again for that line. "Not this
     # invoice", not "never this line": the line's other candidates are still offered.

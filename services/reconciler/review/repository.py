@@ -19,7 +19,17 @@ from sqlalchemy import and_, case, func, or_, select, update
 from sqlmodel import Session, col
 
 from shared.db import columns, insert_ignoring_conflicts, insert_returning_ids, is_postgres
-from shared.models import Allocation, BankTransaction, Invoice, JournalEvent, LearnedAccount
+from shared.models import (
+    Allocation,
+    BankTransaction,
+    Contract,
+    Invoice,
+    JournalEvent,
+    LearnedAccount,
+    LearnedReference,
+    Partner,
+    PartnerAccount,
+)
 from shared.models.columns import utcnow
 from shared.models.matching import EFFECTIVE_KINDS
 
@@ -219,8 +229,13 @@ def effective_total_of_invoice(session: Session, invoice_id: int) -> int:
     return int(total)
 
 
-def learn_account(session: Session, account_number: str, partner_id: int, allocation_id: int, actor: str) -> None:
-    """Remember that this account pays for this partner; the first lesson for an account stands."""
+def learn_account(
+    session: Session, account_number: str, partner_id: int, allocation_id: int, actor: str
+) -> LearnedAccount | None:
+    """Remember that this account pays for this partner; the first lesson for an account stands.
+
+    Returns the new row, or None when the account was learned before.
+    """
     insert_ignoring_conflicts(
         session,
         LearnedAccount.__table__,  # type: ignore[attr-defined]
@@ -235,3 +250,120 @@ def learn_account(session: Session, account_number: str, partner_id: int, alloca
         ],
         ["account_number"],
     )
+    return session.scalars(
+        select(LearnedAccount).where(
+            col(LearnedAccount.account_number) == account_number,
+            col(LearnedAccount.learned_from_allocation_id) == allocation_id,
+        )
+    ).first()
+
+
+def is_partner_account(session: Session, account_number: str) -> bool:
+    """Whether the account is one a partner is known by (learning it would teach nothing)."""
+    found = session.scalars(
+        select(col(PartnerAccount.id)).where(col(PartnerAccount.number) == account_number).limit(1)
+    ).first()
+    return found is not None
+
+
+def effective_allocations_of_line(session: Session, line_id: int) -> list[Allocation]:
+    return list(
+        session.scalars(
+            select(Allocation).where(
+                col(Allocation.transaction_id) == line_id,
+                col(Allocation.reversed_at).is_(None),
+                col(Allocation.kind).in_(EFFECTIVE_KINDS),
+            )
+        )
+    )
+
+
+def get_partner(session: Session, partner_id: int) -> Partner | None:
+    return session.get(Partner, partner_id)
+
+
+def contract_numbers_of_partner(session: Session, partner_id: int) -> list[str]:
+    return list(session.scalars(select(col(Contract.number)).where(col(Contract.partner_id) == partner_id)))
+
+
+def numbers_containing(
+    session: Session, model: type[Invoice] | type[Contract], digits: str, limit: int
+) -> list[str] | None:
+    """Invoice (or contract) numbers with ``digits`` in them; None when there are more than ``limit``."""
+    found = list(
+        session.scalars(
+            select(col(model.number)).where(col(model.number).contains(digits, autoescape=True)).limit(limit + 1)
+        )
+    )
+    return None if len(found) > limit else found
+
+
+def purposes_paying_other_invoices(session: Session, partner_id: int, invoice_id: int, limit: int) -> list[str]:
+    """Purposes of the partner's latest payments allocated to its other invoices."""
+    return [
+        p
+        for p in session.scalars(
+            select(col(BankTransaction.purpose))
+            .join(Allocation, col(Allocation.transaction_id) == col(BankTransaction.id))
+            .join(Invoice, col(Invoice.id) == col(Allocation.invoice_id))
+            .where(
+                col(Invoice.partner_id) == partner_id,
+                col(Allocation.invoice_id) != invoice_id,
+                col(Allocation.kind).in_(EFFECTIVE_KINDS),
+                col(Allocation.reversed_at).is_(None),
+            )
+            .order_by(col(Allocation.id).desc())
+            .limit(limit)
+        )
+        if p
+    ]
+
+
+def learn_references(session: Session, rows: Sequence[dict[str, Any]], allocation_id: int) -> list[LearnedReference]:
+    """Store learned references (a lesson already learned for the invoice stays as it was); the new rows."""
+    insert_ignoring_conflicts(
+        session,
+        LearnedReference.__table__,  # type: ignore[attr-defined]
+        rows,
+        ["partner_id", "direction", "alias", "invoice_id"],
+    )
+    return list(
+        session.scalars(
+            select(LearnedReference)
+            .where(col(LearnedReference.learned_from_allocation_id) == allocation_id)
+            .order_by(col(LearnedReference.id))
+        )
+    )
+
+
+def references_taught_by(session: Session, allocation_id: int) -> list[LearnedReference]:
+    return list(
+        session.scalars(
+            select(LearnedReference).where(col(LearnedReference.learned_from_allocation_id) == allocation_id)
+        )
+    )
+
+
+def references_of_partner(
+    session: Session, partner_id: int, direction: str, aliases: Sequence[str]
+) -> list[LearnedReference]:
+    if not aliases:
+        return []
+    return list(
+        session.scalars(
+            select(LearnedReference).where(
+                col(LearnedReference.partner_id) == partner_id,
+                col(LearnedReference.direction) == direction,
+                col(LearnedReference.alias).in_(list(aliases)),
+            )
+        )
+    )
+
+
+def doubt_references(session: Session, reference_ids: Sequence[int], *, actor: str, reason: str, now: datetime) -> None:
+    if reference_ids:
+        session.execute(
+            update(LearnedReference)
+            .where(col(LearnedReference.id).in_(list(reference_ids)), col(LearnedReference.doubted_at).is_(None))
+            .values(doubted_at=now, doubted_by=actor, doubt_reason=reason[:500])
+        )

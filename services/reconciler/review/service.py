@@ -12,6 +12,9 @@ Rules held here, whatever the screen sends:
   :class:`~shared.errors.Conflict` naming who settled it and when. Rows are locked (see
   ``repository``) and every amount changes by a guarded relative update.
 
+What a person's allocation teaches the matcher, and what an undo or a rejection takes back, is
+in ``learning``.
+
 Services only flush; the request or CLI command commits.
 """
 
@@ -25,7 +28,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from services.reconciler.matching.service import refresh_invoice_status
-from services.reconciler.review import repository
+from services.reconciler.review import learning, repository
 from shared import journal, outbox
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.models import Allocation, BankTransaction, Invoice, JournalEvent
@@ -246,8 +249,9 @@ def confirm_suggestions(
 ) -> list[int]:
     """Accept suggestions (one, or a batch offered together): each becomes a confirmed allocation.
 
-    The suggestion row is closed with a pointer to the allocation that replaced it, and the
-    payer's account is learned for the partner so the matcher recognises it next time.
+    The suggestion row is closed with a pointer to the allocation that replaced it, and what the
+    decision teaches is learned (``learning``): the payer's account, and the payer's own
+    references in the purpose, so the matcher recognises them next time.
     """
     line = _locked_line(session, line_id)
     if not suggestion_ids:
@@ -290,9 +294,14 @@ def confirm_suggestions(
                 after={**after, "suggestion_id": s.id, "reason": (reason or "").strip() or None},
             )
         )
-        if line.counterparty_account:
-            repository.learn_account(session, line.counterparty_account, invoice.partner_id, new_id, actor)
     journal.record_many(session, changes)
+    learning.learn_from_decision(
+        session,
+        line_id,
+        [(new_id, s.invoice_id) for new_id, s in zip(ids, suggestions, strict=True)],
+        invoices,
+        actor=actor,
+    )
     _after_change(session, line_id, [s.invoice_id for s in suggestions], actor=actor)
     return ids
 
@@ -333,13 +342,17 @@ def reject_suggestion(session: Session, suggestion_id: int, *, actor: str, reaso
             },
         ),
     )
+    learning.doubt_after_correction(session, suggestion, actor=actor, why=f"rejected: {text}")
     _refresh_line_status(session, line.id or 0)
 
 
 def allocate_manually(
     session: Session, line_id: int, parts: Sequence[Part], *, actor: str, reason: str | None = None
 ) -> list[int]:
-    """Allocate a line by hand: to one invoice or split over several, in full or in part."""
+    """Allocate a line by hand: to one invoice or split over several, in full or in part.
+
+    What the decision teaches is learned as on a confirmation (``learning``).
+    """
     line = _locked_line(session, line_id)
     merged: dict[int, int] = {}
     for p in parts:
@@ -367,6 +380,7 @@ def allocate_manually(
             for new_id, (inv_id, amount) in zip(ids, merged.items(), strict=True)
         ],
     )
+    learning.learn_from_decision(session, line_id, list(zip(ids, merged, strict=True)), invoices, actor=actor)
     _after_change(session, line_id, list(merged), actor=actor)
     return ids
 
@@ -520,6 +534,7 @@ def reverse_allocation(session: Session, allocation_id: int, *, actor: str, reas
             },
         ),
     )
+    learning.doubt_after_correction(session, allocation, actor=actor, why=f"undone: {text}")
     _refresh_line_status(session, line.id or 0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.reconciler.matching.types import LearnedFacts, PaymentLine
+from services.reconciler.matching.types import LearnedFacts, LearnedReference, PaymentLine
 from tests.services.reconciler.matching.factories import (
     GRANIT,
     ROMASHKA,
@@ -233,10 +233,12 @@ def test_payer_identified_by_a_learned_account() -> None:
 
 
 def test_learned_reference_alias_settles_its_invoice() -> None:
-    inv = invoice("INV-2026-00010", 4_321_00)
-    learned = LearnedFacts(reference_invoice={"ORD-7781": inv.id})
-    d = decide_one(credit(4_321_00, "оплата по ord 7781", payer=None), [inv], learned=learned)
-    assert booked(d) == {(inv.id, 4_321_00)}
+    """More in test_learned_references.py: whose alias it is, what it points at, when it only suggests."""
+    inv = invoice("INV-2026-00010", 4_321_00, outstanding=3_000_00)
+    alias = LearnedReference(ROMASHKA.id, "receivable", "ORD7781", frozenset({inv.id}))
+    d = decide_one(credit(1_000_00, "оплата по ord 7781"), [inv], learned=LearnedFacts(references=(alias,)))
+    assert booked(d) == {(inv.id, 1_000_00)}
+    assert "reference_learned" in {r.code for r in d.reasons}
 
 
 @pytest.mark.parametrize("name", ["Ромашка ООО", "ООО «Ромашка»", 'Общество с ограниченной ответственностью "Ромашка"'])
