@@ -184,6 +184,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "shortcuts.slash": {"ru": "поиск", "en": "search"},
     "reason.reference_exact": {"ru": "номер счёта указан в назначении", "en": "the invoice number is in the purpose"},
     "reason.reference_typo": {"ru": "номер счёта указан с опечаткой", "en": "the invoice number, with a typo"},
+    "reason.reference_learned_doubted": {
+        "ru": "выученный номер, в котором сотрудник усомнился: нужно подтверждение",
+        "en": "a learned reference a person has doubted: a person confirms",
+    },
     "reason.reference_learned": {"ru": "номер, которому научили ранее", "en": "a reference learned earlier"},
     "reason.references_in_purpose": {"ru": "в назначении несколько номеров", "en": "several numbers in the purpose"},
     "reason.contract_in_purpose": {"ru": "номер договора в назначении", "en": "the contract number is in the purpose"},
