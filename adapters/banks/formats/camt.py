@@ -10,11 +10,8 @@ period) is read when its element closes. Decisions are recorded in ``docs/format
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
 
 from lxml import etree
 
@@ -22,26 +19,15 @@ from adapters.banks.base import ParsedFile, ParsedStatement, ParseError, Stateme
 from adapters.banks.formats.camt_entries import (
     Names,
     account_id,
-    currency_code,
-    direction,
     entry_lines,
-    parse_amount,
-    parse_date,
-    text,
     where,
 )
+from adapters.banks.formats.camt_fast import read_statements
+from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
 from adapters.banks.formats.camt_zip import first_member_head, is_zip, zip_members
 from adapters.banks.formats.xmlsafe import decode_prolog, root_of_parsed, safe_iterparse
 
-NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:camt\.(05[234])\.001\.(\d{2})")
-# Which report element each message repeats; v01 messages suffix the wrapper with "V01".
-_REPORT_ELEMENT = {"052": "Rpt", "053": "Stmt", "054": "Ntfctn"}
-_WRAPPER = {"052": "BkToCstmrAcctRpt", "053": "BkToCstmrStmt", "054": "BkToCstmrDbtCdtNtfctn"}
 _TAGS = ("{*}Document", "{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry")
-# Balance types, in order of preference, that open and close a statement. PRCD (previous
-# closing) is what a bank sends when it has no separate opening figure for the period.
-_OPENING_TYPES = ("OPBD", "PRCD")
-_CLOSING_TYPES = ("CLBD",)
 
 # Sniffing: the first start tag (after prolog, comments, DOCTYPE) and its namespace.
 _FIRST_TAG = re.compile(r"<(?![?!])([^\s/>]+)([^>]*)>", re.DOTALL)
@@ -56,95 +42,14 @@ class _Statement:
     lines: list[StatementLine] = field(default_factory=list)
 
 
-def _balance(bal: etree._Element, q: Names, element: str) -> tuple[str | None, Decimal, str | None, date | None]:
-    """(type code, signed amount, currency, date) of one ``<Bal>``."""
-    code = text(bal, "Tp/CdOrPrtry/Cd", q) or text(bal, "Tp/CdOrPrtry/Prtry", q) or text(bal, "Tp/Cd", q)
-    amt = bal.find(q("Amt"))
-    line = where(bal)
-    if amt is None:
-        raise ParseError("balance has no amount", element=f"{element}/Amt", line=line)
-    # A balance without an indicator is a credit balance (the schema makes it mandatory, but
-    # some banks omit it for positive balances; a debit balance is always marked).
-    sign = direction(text(bal, "CdtDbtInd", q), element=f"{element}/CdtDbtInd", line=line, default=1)
-    amount = sign * parse_amount(amt.text, element=f"{element}/Amt", line=where(amt))
-    dt = bal.find(q("Dt"))
-    when = None
-    if dt is not None:
-        when = parse_date(text(dt, "Dt", q) or text(dt, "DtTm", q), element=f"{element}/Dt", line=where(dt))
-    return code, amount, currency_code(amt.get("Ccy")), when
-
-
-def _finish_statement(stmt_elem: etree._Element, state: _Statement, q: Names, element: str) -> ParsedStatement:
-    """Header facts of a statement element plus its streamed lines → ParsedStatement."""
-    acct = stmt_elem.find(q("Acct"))
-    account = account_id(acct, q)
-    balances: dict[str, tuple[Decimal, str | None, date | None]] = {}
-    for index, bal in enumerate(stmt_elem.iterfind(q("Bal")), start=1):
-        code, amount, ccy, when = _balance(bal, q, f"{element}/Bal[{index}]")
-        if code is not None:
-            balances.setdefault(code.upper(), (amount, ccy, when))
-    opening = next((balances[t] for t in _OPENING_TYPES if t in balances), None)
-    closing = next((balances[t] for t in _CLOSING_TYPES if t in balances), None)
-
-    currency = text(acct, "Ccy", q) if acct is not None else None
-    if currency is None:
-        currency = next((b[1] for b in (opening, closing) if b is not None and b[1]), None)
-    if currency is None:
-        currency = next((ln.currency for ln in state.lines if ln.currency), None)
-    lines = state.lines
-    if any(not ln.currency for ln in lines):
-        if currency is None:
-            raise ParseError("entries carry no currency and neither does the account", element=element)
-        lines = [ln if ln.currency else dataclasses.replace(ln, currency=currency) for ln in lines]
-
-    period = stmt_elem.find(q("FrToDt"))
-    date_from = date_to = None
-    if period is not None:
-        line = where(period)
-        date_from = parse_date(
-            text(period, "FrDtTm", q) or text(period, "FrDt", q), element=f"{element}/FrToDt", line=line
-        )
-        date_to = parse_date(
-            text(period, "ToDtTm", q) or text(period, "ToDt", q), element=f"{element}/FrToDt", line=line
-        )
-    if date_from is None or date_to is None:
-        dates = [d for ln in lines if (d := ln.booking_date or ln.value_date) is not None]
-        if not dates:
-            dates = [b[2] for b in (opening, closing) if b is not None and b[2] is not None]
-        if dates:
-            date_from = date_from or min(dates)
-            date_to = date_to or max(dates)
-
-    statement = ParsedStatement(
-        account=account,
-        currency=currency,
-        date_from=date_from,
-        date_to=date_to,
-        opening_balance=opening[0] if opening else None,
-        closing_balance=closing[0] if closing else None,
-        lines=tuple(lines),
-        statement_id=text(stmt_elem, "Id", q),
-    )
-    warnings: list[str] = []
-    gap = statement.balance_gap()
-    if gap is not None and gap != 0:
-        booked = sum((ln.amount for ln in lines if ln.status == "booked"), Decimal(0))
-        warnings.append(
-            f"opening balance {statement.opening_balance} + booked entries {booked} = "
-            f"{statement.opening_balance + booked if statement.opening_balance is not None else booked}"
-            f", but the closing balance is {statement.closing_balance} (difference {gap})"
-        )
-    for label, figure in (("opening", opening), ("closing", closing)):
-        if figure is not None and figure[1] and currency and figure[1] != currency:
-            warnings.append(f"{label} balance is in {figure[1]}, the account in {currency}")
-    foreign = sorted({ln.currency for ln in lines if currency and ln.currency != currency})
-    if foreign:
-        warnings.append(f"entries in {', '.join(foreign)} on an account in {currency}")
-    return dataclasses.replace(statement, warnings=tuple(warnings))
-
-
 def _parse_xml(data: bytes) -> list[ParsedStatement]:
-    """All statements of one CAMT XML document, streamed."""
+    """All statements of one CAMT XML document: the fast reader's answer, else the streaming reader's."""
+    fast = read_statements(data)
+    return fast if fast is not None else read_streaming(data)
+
+
+def read_streaming(data: bytes) -> list[ParsedStatement]:
+    """All statements of one CAMT XML document, streamed with lxml; the reader that explains errors."""
     q: Names | None = None
     message = ""
     report_tag = ""
@@ -181,7 +86,7 @@ def _parse_xml(data: bytes) -> list[ParsedStatement]:
             if current_elem is not None:
                 current_elem.remove(elem)
         elif current is not None and elem is current_elem:
-            statements.append(_finish_statement(elem, current, q, f"{report_tag}[{current.index}]"))
+            statements.append(finish_statement(elem, current.lines, q, f"{report_tag}[{current.index}]"))
             current = None
             current_elem = None
             parent = elem.getparent()
@@ -197,7 +102,7 @@ def _parse_xml(data: bytes) -> list[ParsedStatement]:
     if not statements:
         raise ParseError(
             f"camt.{message} document holds no {report_tag} element (nothing to import)",
-            element=f"Document/{_WRAPPER[message]}",
+            element=f"Document/{WRAPPER[message]}",
         )
     return statements
 
@@ -217,7 +122,7 @@ def _check_root(root: etree._Element) -> tuple[Names, str, str]:
             line=where(root),
         )
     message = match[1]
-    return Names(ns), message, _REPORT_ELEMENT[message]
+    return Names(ns), message, REPORT_ELEMENT[message]
 
 
 def _is_report(elem: etree._Element, q: Names, message: str) -> bool:
@@ -226,7 +131,7 @@ def _is_report(elem: etree._Element, q: Names, message: str) -> bool:
     document = wrapper.getparent() if wrapper is not None else None
     if wrapper is None or document is None or document.getparent() is not None:
         return False
-    return str(wrapper.tag) in {q(_WRAPPER[message]), q(_WRAPPER[message] + "V01")}
+    return str(wrapper.tag) in {q(WRAPPER[message]), q(WRAPPER[message] + "V01")}
 
 
 class CamtFormat:

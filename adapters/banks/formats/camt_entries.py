@@ -14,6 +14,7 @@ call), and an entry needs some thirty look-ups. So each entry is walked once int
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -37,14 +38,15 @@ TAX_SCHEMES = frozenset({"TXID", "INN", "TAX", "TAXID", "VAT", "VATID"})
 _EMPTY_REFS = frozenset({"NOTPROVIDED", "NONREF", "NONE", "N/A"})
 
 # Subtrees nothing here reads; skipping them saves most of the walk on verbose banks' files.
-_SKIPPED = frozenset(
+SKIPPED = frozenset(
     {"PstlAdr", "Chrgs", "Tax", "RltdDts", "RltdPric", "RltdQties", "FinInstrmId", "SplmtryData",
      "CorpActn", "SfkpgAcct", "CshDpst", "CardTx", "Intrst", "CtctDtls"}
 )  # fmt: skip
 
 # Local-name path below an element ("RltdPties/Dbtr/Nm") → texts of the leaves at that path, in
-# document order. An amount leaf also gets "<path>@Ccy".
-Flat = dict[str, list[str]]
+# document order. An amount leaf also gets "<path>@Ccy". The tree walk fills lists, the fast
+# reader's compiled shapes tuples; readers of a Flat only look values up.
+Flat = Mapping[str, Sequence[str]]
 
 
 class Names:
@@ -88,7 +90,7 @@ def flatten(elem: etree._Element, strip: int, batch: list[etree._Element] | None
     With ``batch`` given, the ``NtryDtls/TxDtls`` elements are collected there instead of being
     merged into the map, so each transaction can be read on its own.
     """
-    out: Flat = {}
+    out: dict[str, list[str]] = {}
 
     def walk(parent: etree._Element, prefix: str) -> None:
         for child in parent:
@@ -97,7 +99,7 @@ def flatten(elem: etree._Element, strip: int, batch: list[etree._Element] | None
                 continue
             name = tag[strip:]
             if len(child):
-                if name in _SKIPPED:
+                if name in SKIPPED:
                     continue
                 if batch is not None and name == "TxDtls" and prefix == "NtryDtls/":
                     batch.append(child)
@@ -305,7 +307,11 @@ def bank_tx_code(entry: Flat) -> str | None:
 
 def raw_xml(elem: etree._Element) -> str:
     """The element serialised (bounded), for disputes."""
-    raw = etree.tostring(elem, encoding="unicode", with_tail=False)
+    return bounded_raw(etree.tostring(elem, encoding="unicode", with_tail=False))
+
+
+def bounded_raw(raw: str) -> str:
+    """A serialised entry, cut (saying so) beyond :data:`RAW_LIMIT_CHARS`."""
     if len(raw) > RAW_LIMIT_CHARS:
         return raw[:RAW_LIMIT_CHARS] + "<!-- truncated -->"
     return raw
@@ -350,14 +356,39 @@ _TX_DETAILS = (
 def entry_lines(
     ntry: etree._Element, strip: int, *, element: str, own_account: str | None = None
 ) -> list[StatementLine]:
-    """The statement lines of one ``<Ntry>`` (see the module docstring for batches).
+    """The statement lines of one ``<Ntry>`` element (see the module docstring for batches).
 
     ``strip`` is the length of the ``{namespace}`` prefix of tags; ``own_account`` (the
     statement's account) keeps the account holder from being reported as its own counterparty.
     """
-    line_no = where(ntry)
     tx_elems: list[etree._Element] = []
     entry = flatten(ntry, strip, tx_elems)
+    return lines_of_entry(
+        entry,
+        [flatten(tx, strip) for tx in tx_elems],
+        [where(tx) for tx in tx_elems],
+        raw_xml(ntry),
+        where(ntry),
+        element=element,
+        own_account=own_account,
+    )
+
+
+def lines_of_entry(
+    entry: Flat,
+    txs: list[Flat],
+    tx_lines: list[int | None],
+    raw: str,
+    line_no: int | None,
+    *,
+    element: str,
+    own_account: str | None = None,
+) -> list[StatementLine]:
+    """The statement lines of one entry, from its flattened fields, whichever reader found them.
+
+    ``entry`` holds the fields below ``Ntry`` except its ``NtryDtls/TxDtls``, which are in
+    ``txs`` (their source lines in ``tx_lines``); ``raw`` is the serialised entry.
+    """
     sign = direction(first(entry, "CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
     amount = sign * parse_amount(first(entry, "Amt"), element=f"{element}/Amt", line=line_no)
     currency = currency_code(first(entry, "Amt@Ccy"))
@@ -384,15 +415,11 @@ def entry_lines(
     if code is not None:
         common["bank_tx_code"] = code
 
-    txs = [flatten(tx, strip) for tx in tx_elems]
-    raw = raw_xml(ntry)
     split: list[Decimal] | None = None
     if len(txs) > 1:
         split = []
-        for index, (tx, tx_elem) in enumerate(zip(txs, tx_elems, strict=True), start=1):
-            tx_amount = _tx_amount(
-                tx, currency, sign, element=f"{element}/NtryDtls/TxDtls[{index}]", line=where(tx_elem)
-            )
+        for index, (tx, tx_line) in enumerate(zip(txs, tx_lines, strict=True), start=1):
+            tx_amount = _tx_amount(tx, currency, sign, element=f"{element}/NtryDtls/TxDtls[{index}]", line=tx_line)
             if tx_amount is None:
                 split = None
                 break
@@ -432,7 +459,7 @@ def entry_lines(
                 amount=tx_amount, currency=currency, tx=tx, sign=-1 if tx_amount < 0 else 1,
                 reversal=reversal, status=status, booking_date=booking_date, value_date=value_date,
                 bank_ref=ref, purpose=purpose_of(tx), details=details, raw=raw,
-                source_line=where(tx_elems[index - 1]) or line_no, own_account=own_account,
+                source_line=tx_lines[index - 1] or line_no, own_account=own_account,
             )
         )  # fmt: skip
     return lines

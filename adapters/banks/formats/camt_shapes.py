@@ -1,0 +1,225 @@
+"""Compiled entry shapes: one CAMT ``<Ntry>`` read with one regex match instead of a tree walk.
+
+A bank writes its entries from a handful of templates, so the sequence of elements repeats
+from entry to entry and only the texts change. An :class:`EntryShape` is compiled from the lxml
+tree of the first entry of a shape; afterwards an entry of the same shape is read by one
+``re.match`` on the document text, whose groups are exactly the leaf texts (and ``Ccy``
+attributes of amounts) that :func:`camt_entries.flatten` would collect, at the same paths.
+
+What a match proves, given that libxml2 accepted the whole document (``camt_fast`` checks that
+first) and that the text holds no comments, CDATA, PIs, DOCTYPE, stray ``>`` or entities other
+than ``&amp;``/``&lt;``/``&gt;``:
+
+* the entry has the same elements, in the same order and nesting, as the tree the shape was
+  compiled from; leaves are leaves, empty leaves are empty, so ``flatten`` would visit the same
+  paths and collect the captured texts;
+* every tag is written the way lxml serialises it (``<Name>``, ``<Name a="v">``, ``<Name/>``,
+  ``</Name>``), so the source text of the entry *is* ``etree.tostring`` of it, once the
+  namespace declarations lxml copies onto the serialised element are added.
+
+An entry that matches no shape is read by lxml (and may seed a new shape); the equality of both
+readers is tested on every corpus file and on generated statements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+
+from lxml import etree
+
+from adapters.banks.formats.camt_entries import SKIPPED, Flat
+
+# A leaf's text; ">" never occurs in text (the document check), so this is all of it.
+_TEXT = "([^<]+)"
+_TEXT_UNCAPTURED = "[^<]+"
+# Text between elements, which ``flatten`` ignores.
+_GAP = "[^<]*"
+# An attribute value lxml would write back unchanged: the parser turns tabs and newlines in
+# attribute values into spaces, and ``"`` would come back as ``&quot;``.
+_ATTRIBUTE_VALUE = '[^"\t\n]*'
+_ATTRIBUTE_CAPTURED = f"({_ATTRIBUTE_VALUE})"
+# Beyond this many elements a shape is not worth compiling (a batch of thousands of payments
+# is unlike any other entry), and the regex stays small.
+MAX_SHAPE_ELEMENTS = 600
+_NAME = re.compile(r"[A-Za-z_][\w.-]*")
+
+
+def _unescape(value: str) -> str:
+    """XML text → what libxml2 reports for it; only these three entities reach a shape."""
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+@dataclass(frozen=True, slots=True)
+class _FlatPlan:
+    """Which groups of a match make up one :data:`Flat` (the entry's, or one TxDtls's)."""
+
+    singles: tuple[str, ...]
+    pick_singles: Callable[[Sequence[str]], tuple[str, ...]]
+    multiples: tuple[tuple[str, Callable[[Sequence[str]], tuple[str, ...]]], ...]
+
+    def build(self, groups: Sequence[str]) -> Flat:
+        # zip() of one sequence yields 1-tuples: a path with one text gets a 1-tuple, in C.
+        flat: dict[str, Sequence[str]] = dict(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
+        for path, pick in self.multiples:
+            flat[path] = pick(groups)
+        return flat
+
+
+def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
+    """A function returning the groups at ``indexes`` as a tuple (itemgetter unwraps a single one)."""
+    if not indexes:
+        return lambda _groups: ()
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda groups: (groups[index],)
+    return itemgetter(*indexes)
+
+
+def _plan(paths: dict[str, list[int]]) -> _FlatPlan:
+    singles = {path: indexes[0] for path, indexes in paths.items() if len(indexes) == 1}
+    return _FlatPlan(
+        singles=tuple(singles),
+        pick_singles=_picker(list(singles.values())),
+        multiples=tuple((path, _picker(indexes)) for path, indexes in paths.items() if len(indexes) > 1),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ShapeMatch:
+    """One entry read by a shape: its fields as ``flatten`` gives them, and where its parts are."""
+
+    entry: Flat
+    txs: list[Flat]
+    tx_offsets: list[int]  # where each separately read TxDtls start tag begins in the text
+    end: int  # just past ``</Ntry>``
+
+
+@dataclass(frozen=True, slots=True)
+class EntryShape:
+    """A compiled reader for entries whose element structure equals one seen before."""
+
+    pattern: re.Pattern[str]
+    entry: _FlatPlan
+    txs: tuple[_FlatPlan, ...]
+    tx_groups: tuple[int, ...]  # group numbers of the empty groups placed before each TxDtls
+
+    def read(self, text: str, pos: int) -> ShapeMatch | None:
+        """The entry starting at ``text[pos]`` (its ``<Ntry>``), or None when it has another shape."""
+        match = self.pattern.match(text, pos)
+        if match is None:
+            return None
+        end = match.end()
+        groups: Sequence[str] = match.groups()
+        if text.find("&", pos, end) >= 0:
+            groups = [_unescape(value) if "&" in value else value for value in groups]
+        return ShapeMatch(
+            entry=self.entry.build(groups),
+            txs=[plan.build(groups) for plan in self.txs],
+            tx_offsets=[match.start(group) for group in self.tx_groups],
+            end=end,
+        )
+
+
+class _Compiler:
+    """Emits the regex of one entry tree and notes which group feeds which path of which Flat."""
+
+    def __init__(self, ns: str) -> None:
+        self.qualifier = f"{{{ns}}}"
+        self.strip = len(self.qualifier)
+        self.parts: list[str] = []
+        self.groups = 0
+        self.flats: list[dict[str, list[int]]] = [{}]
+        self.tx_groups: list[int] = []
+        self.elements = 0
+
+    def _capture(self, flat: int, path: str) -> None:
+        self.groups += 1
+        # Group numbers are 1-based; ``match.groups()`` is 0-based.
+        self.flats[flat].setdefault(path, []).append(self.groups - 1)
+
+    def element(self, elem: etree._Element, prefix: str, flat: int | None, *, batch: bool) -> bool:
+        """Emit ``elem`` (a child being walked below ``prefix``); False when no shape can be made.
+
+        ``flat`` is the Flat its leaves feed, None inside a subtree ``flatten`` skips.
+        """
+        self.elements += 1
+        tag = elem.tag
+        if type(tag) is not str or not tag.startswith(self.qualifier) or self.elements > MAX_SHAPE_ELEMENTS:
+            return False
+        name = tag[self.strip :]
+        if not _NAME.fullmatch(name):
+            return False
+        start = [f"<{re.escape(name)}"]
+        leaf = len(elem) == 0
+        ccy_group: int | None = None
+        for key in map(str, elem.attrib.keys()):
+            if not _NAME.fullmatch(key):
+                return False  # a namespaced attribute: lxml may write it differently
+            if leaf and key == "Ccy" and name.endswith("Amt") and flat is not None:
+                start.append(f' {key}="{_ATTRIBUTE_CAPTURED}"')
+                self.groups += 1
+                ccy_group = self.groups - 1
+            else:
+                start.append(f' {key}="{_ATTRIBUTE_VALUE}"')
+        if leaf:
+            path = prefix + name
+            if elem.text is None:
+                self.parts.append("".join(start) + "/>")
+            else:
+                self.parts.append("".join(start) + ">")
+                if flat is None:
+                    self.parts.append(_TEXT_UNCAPTURED)
+                else:
+                    self.parts.append(_TEXT)
+                    self._capture(flat, path)
+                self.parts.append(f"</{re.escape(name)}>")
+            if ccy_group is not None and flat is not None:  # (flat is set whenever ccy_group is)
+                # flatten appends the text first, then the currency, each under its own key.
+                self.flats[flat].setdefault(path + "@Ccy", []).append(ccy_group)
+            return True
+        if flat is not None and name in SKIPPED:
+            flat = None
+        child_prefix = prefix + name + "/"
+        if flat is not None and batch and name == "TxDtls" and prefix == "NtryDtls/":
+            self.parts.append("()")
+            self.groups += 1
+            self.tx_groups.append(self.groups)
+            self.flats.append({})
+            flat = len(self.flats) - 1
+            child_prefix = ""
+        self.parts.append("".join(start) + ">")
+        return self.children(elem, child_prefix, flat, batch=batch) and self._close(name)
+
+    def children(self, elem: etree._Element, prefix: str, flat: int | None, *, batch: bool) -> bool:
+        for child in elem:
+            self.parts.append(_GAP)
+            # Only the entry's own NtryDtls/TxDtls are read apart, not TxDtls nested deeper.
+            if not self.element(child, prefix, flat, batch=batch and flat == 0):
+                return False
+        self.parts.append(_GAP)
+        return True
+
+    def _close(self, name: str) -> bool:
+        self.parts.append(f"</{re.escape(name)}>")
+        return True
+
+
+def compile_shape(ntry: etree._Element, ns: str) -> EntryShape | None:
+    """The shape of ``ntry`` (an entry in namespace ``ns``), or None when it cannot have one."""
+    if len(ntry) == 0 or ntry.attrib:
+        return None
+    compiler = _Compiler(ns)
+    compiler.parts.append("<Ntry>")
+    if not compiler.children(ntry, "", 0, batch=True):
+        return None
+    compiler.parts.append("</Ntry>")
+    plans = [_plan(paths) for paths in compiler.flats]
+    return EntryShape(
+        pattern=re.compile("".join(compiler.parts)),
+        entry=plans[0],
+        txs=tuple(plans[1:]),
+        tx_groups=tuple(compiler.tx_groups),
+    )
