@@ -16,7 +16,7 @@ SQLModel.metadata.naming_convention = {
 
 from shared.models.audit import JournalEvent  # noqa: E402
 from shared.models.bank import BankAccount, BankTransaction, Statement  # noqa: E402
-from shared.models.billing import Contract, Invoice, Partner, PartnerAccount  # noqa: E402
+from shared.models.billing import Contract, Invoice, InvoiceLookupKey, Partner, PartnerAccount  # noqa: E402
 from shared.models.matching import Allocation, LearnedAccount, LearnedReference  # noqa: E402
 from shared.models.notify import OutboxEvent  # noqa: E402
 
@@ -38,6 +38,7 @@ __all__ = [
     "BankTransaction",
     "Contract",
     "Invoice",
+    "InvoiceLookupKey",
     "JournalEvent",
     "LearnedAccount",
     "LearnedReference",

@@ -73,6 +73,9 @@ class Invoice(SQLModel, table=True):
             sqlite_where=text("direction = 'payable'"),
             postgresql_where=text("direction = 'payable'"),
         ),
+        # A payer's open invoices (the matcher deciding an arriving line); without statistics SQLite
+        # would otherwise read them through the status index, i.e. every open invoice.
+        Index("ix_invoice_partner_id_status", "partner_id", "status"),
         CheckConstraint("direction IN ('receivable', 'payable')", name="direction"),
         CheckConstraint("status IN ('open', 'partially_paid', 'paid', 'overpaid', 'cancelled')", name="status"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
@@ -92,6 +95,9 @@ class Invoice(SQLModel, table=True):
     status: str = Field(default="open", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    # How this invoice's rows in ``invoice_lookup_key`` were derived; NULL: not keyed yet (written
+    # by a path that does not key, e.g. one ORM object), so the matcher keys it before it looks.
+    lookup_keys_version: int | None = Field(default=None, index=True)
 
     @property
     def outstanding_minor(self) -> int:
@@ -108,6 +114,22 @@ class Invoice(SQLModel, table=True):
             "status": self.status,
             "due_date": self.due_date.isoformat() if self.due_date else None,
         }
+
+
+class InvoiceLookupKey(SQLModel, table=True):
+    """A key a payment purpose can name an invoice by without knowing whose it is.
+
+    Derived from the invoice's number and its contract's number
+    (``services/reconciler/matching/lookup_keys.py``): the matcher deciding a few arriving lines
+    finds the invoices their purposes could name here, by index, instead of reading every open
+    invoice. Rows are added, never deleted (the application role may not delete): a key an
+    invoice no longer has only makes a line's candidates one invoice more, never fewer.
+    """
+
+    __tablename__ = "invoice_lookup_key"
+
+    key: str = Field(primary_key=True)
+    invoice_id: int = Field(foreign_key="invoice.id", primary_key=True, index=True)
 
 
 def invoice_status(amount_minor: int, paid_minor: int, cancelled: bool = False) -> InvoiceStatus:

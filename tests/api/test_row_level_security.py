@@ -234,3 +234,21 @@ def test_learned_references_are_the_partners_own(roles: Roles) -> None:
             )
     with roles.app.connect() as conn:
         assert sorted(conn.execute(text("SELECT alias FROM learned_reference")).scalars()) == ["ZK20431", "ZK77812"]
+
+
+def test_invoice_lookup_keys_follow_their_invoices(roles: Roles) -> None:
+    """The matcher's lookup keys (migration 0011) are the invoice's partner's: seen and written only by it."""
+    insert = text(
+        "INSERT INTO invoice_lookup_key (key, invoice_id) SELECT :key, i.id FROM invoice i WHERE i.number = :no"
+    )
+    with roles.owner.begin() as conn:
+        conn.execute(insert, {"key": "A100001", "no": "A-1"})
+        conn.execute(insert, {"key": "B100001", "no": "B-1"})
+        b2 = conn.execute(text("SELECT id FROM invoice WHERE number = 'B-2'")).scalar_one()
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        assert list(conn.execute(text("SELECT key FROM invoice_lookup_key")).scalars()) == ["A100001"]
+        with pytest.raises(DBAPIError, match="row-level security"):
+            conn.execute(text("INSERT INTO invoice_lookup_key (key, invoice_id) VALUES ('B200002', :i)"), {"i": b2})
+    with roles.app.connect() as conn:
+        assert sorted(conn.execute(text("SELECT key FROM invoice_lookup_key")).scalars()) == ["A100001", "B100001"]

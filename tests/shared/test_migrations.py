@@ -1,8 +1,9 @@
 """The migrations build exactly the tables the models declare, on SQLite and on PostgreSQL.
 
 Alembic compares the migrated database with ``SQLModel.metadata``; the only differences allowed
-are the workspace's indexes of migration 0007, which exist in the migrations only (several are on
-expressions, which models do not declare).
+are the indexes of migrations 0007 (the workspace's) and 0011 (open invoices by outstanding
+amount), which exist in the migrations only (several are on expressions, which models do not
+declare).
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from shared.models import SQLModel
 
 
 def _migration_only_indexes() -> set[str]:
-    path = next((MIGRATIONS_DIR / "versions").glob("0007_*.py"))
-    spec = importlib.util.spec_from_file_location("workspace_indexes", Path(path))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return {name for name, _, _ in module.INDEXES}
+    names: set[str] = set()
+    for revision in ("0007", "0011"):
+        path = next((MIGRATIONS_DIR / "versions").glob(f"{revision}_*.py"))
+        spec = importlib.util.spec_from_file_location(f"migration_{revision}", Path(path))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        names |= {name for name, _, _ in module.INDEXES}
+    return names
 
 
 def _name(diff: Any) -> str | None:
