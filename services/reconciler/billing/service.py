@@ -17,6 +17,8 @@ from sqlmodel import Session
 
 from services.reconciler.billing import repository
 from services.reconciler.billing.schemas import ContractIn, InvoiceIn, UpsertSummary
+from services.reconciler.matching import lookup_index
+from services.reconciler.matching.lookup_keys import LOOKUP_KEYS_VERSION
 from shared import journal
 from shared.errors import InvalidInput
 from shared.models import Contract, Invoice, Partner
@@ -154,6 +156,9 @@ def _upsert_invoice_rows(
     }
     now = utcnow()
     to_create: dict[tuple[str, int, str], dict[str, Any]] = {}
+    # What the matcher finds each new or renumbered invoice by (``invoice_lookup_key``).
+    to_key: list[tuple[int, str, str | None]] = []
+    created_contract_no: dict[tuple[str, int, str], str | None] = {}
     updates: list[dict[str, Any]] = []
     changes: list[journal.Change] = []
     unchanged = 0
@@ -176,12 +181,22 @@ def _upsert_invoice_rows(
         key = _invoice_key(item.direction, partner_id, item.invoice_no)
         current = existing.get(key)
         if current is None:
-            to_create[key] = {**fields, "paid_minor": 0, "status": "open", "created_at": now, "updated_at": now}
+            to_create[key] = {
+                **fields,
+                "paid_minor": 0,
+                "status": "open",
+                "created_at": now,
+                "updated_at": now,
+                "lookup_keys_version": LOOKUP_KEYS_VERSION,
+            }
+            created_contract_no[key] = item.contract_no if fields["contract_id"] else None
             continue
         diff = {k: v for k, v in fields.items() if getattr(current, k) != v}
         if not diff:
             unchanged += 1
             continue
+        if "number" in diff or "contract_id" in diff:
+            to_key.append((current.id or 0, item.invoice_no, item.contract_no if fields["contract_id"] else None))
         before = current.snapshot()
         status = invoice_status(amount, current.paid_minor, cancelled=current.status == "cancelled")
         updates.append({"id": current.id, **diff, "status": status, "updated_at": now})
@@ -190,6 +205,10 @@ def _upsert_invoice_rows(
     rows = list(to_create.values())
     new_ids = repository.insert_rows(session, Invoice, rows)
     repository.update_invoices(session, updates)
+    to_key.extend(
+        (iid, r["number"], created_contract_no[key]) for iid, (key, r) in zip(new_ids, to_create.items(), strict=True)
+    )
+    lookup_index.store_keys(session, to_key)
     changes[:0] = [
         journal.Change(
             actor,

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from services.reconciler.matching.references import LEARNED, is_distinctive, number_keys
+from services.reconciler.matching.references import LEARNED, contract_key, is_distinctive, number_keys
 from services.reconciler.matching.text import normalise_reference
 from services.reconciler.matching.types import (
     Direction,
@@ -109,8 +109,7 @@ class InvoiceBook:
 
     def _contract_key(self, number: str) -> str | None:
         if number not in self._contract_keys:
-            key = normalise_reference(number)
-            self._contract_keys[number] = key if any(ch.isdigit() for ch in key) else None
+            self._contract_keys[number] = contract_key(number)
         return self._contract_keys[number]
 
     def _index_amount(self, inv: OpenInvoice, amount: int) -> None:

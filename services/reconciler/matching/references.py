@@ -45,6 +45,16 @@ def is_distinctive(key: str) -> bool:
     return len(key) >= MIN_DISTINCTIVE_LEN and sum(map(str.isdigit, key)) >= 3
 
 
+def contract_key(number: str) -> str | None:
+    """The key a contract number is found by in a purpose, or None when it has no digit.
+
+    A contract "Договор поставки" without a number cannot be told from prose; one with a digit
+    is read like an invoice number (upper case, look-alikes folded, no separators).
+    """
+    key = normalise_reference(number)
+    return key if any(ch.isdigit() for ch in key) else None
+
+
 def _serial_forms(serial: str) -> tuple[str, ...]:
     short = serial.lstrip("0") or "0"
     return (serial,) if short == serial else (serial, short)
