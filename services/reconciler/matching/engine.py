@@ -84,12 +84,15 @@ class Matcher:
         partners: Iterable[PartnerFacts],
         learned: LearnedFacts | None = None,
         policy: MatchPolicy | None = None,
+        directory: PartnerDirectory | None = None,
     ) -> None:
+        """``directory``: the partners' directory when the caller already built it from these
+        ``partners`` and ``learned`` (the shell, to find the lines' candidates), not built twice."""
         learned = learned or LearnedFacts()
         self.policy = policy or MatchPolicy()
         with cyclic_gc_paused():
             self.book = InvoiceBook(invoices, learned)
-            self.directory = PartnerDirectory(partners, learned)
+            self.directory = directory or PartnerDirectory(partners, learned)
         self._declined = _by_line(learned.declined)
         self._reoffered = _by_line(learned.reoffered)
 
@@ -114,10 +117,11 @@ def match_lines(
     partners: Iterable[PartnerFacts],
     learned: LearnedFacts | None = None,
     policy: MatchPolicy | None = None,
+    directory: PartnerDirectory | None = None,
 ) -> list[Decision]:
     """Decide every line, in order; invoices consumed by one decision are not offered to the next."""
     with cyclic_gc_paused():
-        matcher = Matcher(invoices, partners, learned, policy)
+        matcher = Matcher(invoices, partners, learned, policy, directory)
         return [matcher.decide(line) for line in lines]
 
 

@@ -92,8 +92,9 @@ class PartnerDirectory:
             for account in p.accounts:
                 if _clean_id(account):
                     self._by_account[_clean_id(account)].add(p.id)
-            if normalise_name(p.name):
-                self._by_name[normalise_name(p.name)].add(p.id)
+            name = normalise_name(p.name)
+            if name:
+                self._by_name[name].add(p.id)
         self._learned_accounts = {
             _clean_id(acc): pid for acc, pid in learned.account_partner.items() if pid in self._names
         }

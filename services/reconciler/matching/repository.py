@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import and_, not_, or_, select, update
+from sqlalchemy import Select, and_, not_, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from services.reconciler.matching.types import (
@@ -23,6 +24,7 @@ from shared.models import (
     BankTransaction,
     Contract,
     Invoice,
+    InvoiceLookupKey,
     LearnedAccount,
     Partner,
     PartnerAccount,
@@ -32,6 +34,7 @@ from shared.models.matching import EFFECTIVE_KINDS
 from shared.models.matching import LearnedReference as LearnedReferenceRow
 
 OPEN_LINE_STATUSES = ("unmatched", "suggested")
+OPEN_INVOICE_STATUSES = ("open", "partially_paid")
 # Actors that are the system itself (the matcher, imports); every other actor is a person or an
 # API caller acting for one, whose decisions the matcher respects.
 SYSTEM_ACTOR_PREFIX = "system:"
@@ -60,8 +63,9 @@ def open_lines(session: Session, line_ids: Sequence[int] | None = None) -> list[
     return [PaymentLine(*row) for row in session.execute(query)]
 
 
-def open_invoices(session: Session) -> list[OpenInvoice]:
-    query = (
+def _open_invoices_query() -> Select[Any]:
+    """Open invoices as the matcher reads them, with their contract's number."""
+    return (
         select(
             *columns(
                 Invoice.id,
@@ -78,24 +82,57 @@ def open_invoices(session: Session) -> list[OpenInvoice]:
             )
         )
         .outerjoin(Contract, col(Contract.id) == col(Invoice.contract_id))
-        .where(col(Invoice.status).in_(("open", "partially_paid")))
+        .where(col(Invoice.status).in_(OPEN_INVOICE_STATUSES))
     )
-    return [
-        OpenInvoice(
-            id=r[0],
-            number=r[1],
-            direction=r[2],
-            partner_id=r[3],
-            amount_minor=r[4],
-            outstanding_minor=r[4] - r[5],
-            currency=r[6],
-            invoice_date=r[7],
-            due_date=r[8],
-            contract_id=r[9],
-            contract_number=r[10],
+
+
+def _open_invoice(r: Any) -> OpenInvoice:
+    return OpenInvoice(
+        id=r[0],
+        number=r[1],
+        direction=r[2],
+        partner_id=r[3],
+        amount_minor=r[4],
+        outstanding_minor=r[4] - r[5],
+        currency=r[6],
+        invoice_date=r[7],
+        due_date=r[8],
+        contract_id=r[9],
+        contract_number=r[10],
+    )
+
+
+def open_invoices(session: Session) -> list[OpenInvoice]:
+    """Every open invoice, by id: the core's indexes keep the order they are given, so it is fixed."""
+    return [_open_invoice(r) for r in session.execute(_open_invoices_query().order_by(col(Invoice.id)))]
+
+
+def open_invoices_found_by(
+    session: Session, keys: Collection[str], partner_ids: Collection[int], outstanding: Collection[int]
+) -> list[OpenInvoice]:
+    """Open invoices with one of ``keys`` (``invoice_lookup_key``), of one of the partners, or with one
+    of the outstanding amounts — each through its index — once each, by id like ``open_invoices``.
+
+    Keys and amounts give ids first, read by primary key after: asked in one query with "status
+    open", SQLite (no statistics unless someone runs ANALYZE) guesses that a long IN list of keys
+    is less selective than the status and reads every open invoice; 1.5 s instead of 2 ms.
+    """
+    # Written exactly as migration 0011's expression index, which is what lets both databases use it.
+    left = col(Invoice.amount_minor) - col(Invoice.paid_minor)
+    ids: set[int] = set()
+    for chunk in _chunks(sorted(keys)):
+        ids.update(
+            session.scalars(select(col(InvoiceLookupKey.invoice_id)).where(col(InvoiceLookupKey.key).in_(chunk)))
         )
-        for r in session.execute(query)
-    ]
+    for chunk in _chunks(sorted(outstanding)):
+        ids.update(session.scalars(select(col(Invoice.id)).where(left.in_(chunk))))
+    query = _open_invoices_query()
+    found: dict[int, OpenInvoice] = {}
+    for column, values in ((col(Invoice.id), sorted(ids)), (col(Invoice.partner_id), sorted(partner_ids))):
+        for chunk in _chunks(values):
+            for row in session.execute(query.where(column.in_(chunk))):
+                found.setdefault(row[0], _open_invoice(row))
+    return [found[i] for i in sorted(found)]
 
 
 def partners(session: Session) -> list[PartnerFacts]:
@@ -128,7 +165,17 @@ def learned_references(session: Session) -> tuple[LearnedReference, ...]:
     invoices is the partner's standing reference even when one of them is closed. The contract
     is the one every invoice of the alias belongs to, if there is one.
     """
-    open_partners = select(col(Invoice.partner_id)).where(col(Invoice.status).in_(("open", "partially_paid")))
+    # Correlated, so each taught row probes its partner's invoices by index; "partner_id IN (open
+    # invoices' partners)" read every open invoice on each call, however few rows were taught.
+    open_invoice = aliased(Invoice)
+    has_open = (
+        select(col(open_invoice.id))
+        .where(
+            col(open_invoice.partner_id) == col(LearnedReferenceRow.partner_id),
+            col(open_invoice.status).in_(OPEN_INVOICE_STATUSES),
+        )
+        .exists()
+    )
     query = (
         select(
             *columns(
@@ -142,7 +189,7 @@ def learned_references(session: Session) -> tuple[LearnedReference, ...]:
             )
         )
         .join(Invoice, col(Invoice.id) == col(LearnedReferenceRow.invoice_id))
-        .where(col(LearnedReferenceRow.partner_id).in_(open_partners))
+        .where(has_open)
     )
     grouped: dict[tuple[int, str, str], list[Any]] = defaultdict(list)
     for row in session.execute(query):
@@ -264,6 +311,6 @@ def update_by_id(session: Session, model: type[Any], rows: Sequence[dict[str, An
         session.execute(update(model), list(rows))
 
 
-def _chunks(values: Sequence[int], size: int = 2000) -> Iterator[Sequence[int]]:
+def _chunks(values: Sequence[Any], size: int = 2000) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

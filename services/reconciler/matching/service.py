@@ -18,7 +18,9 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
+from services.reconciler.matching.candidates import candidate_invoices
 from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
+from services.reconciler.matching.payers import PartnerDirectory
 from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
@@ -27,6 +29,9 @@ from shared.models import BankTransaction, Invoice
 from shared.models.columns import utcnow
 
 MATCHER_ACTOR = "system:matcher"
+# Up to this many given lines are decided over their candidate invoices (see ``candidates``); more
+# touch so many invoices that reading all open ones at once is as quick.
+CANDIDATES_MAX_LINES = 500
 
 
 @dataclass
@@ -47,20 +52,34 @@ def policy_from_settings() -> MatchPolicy:
 
 
 def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor: str = MATCHER_ACTOR) -> MatchSummary:
-    """Match every open line (or the given ones) and store the decisions, in the caller's transaction."""
+    """Match every open line (or the given ones) and store the decisions, in the caller's transaction.
+
+    A few given lines (at most ``CANDIDATES_MAX_LINES``: lines arriving from a bank) are decided
+    over the open invoices they could touch, found by index (``candidates``); a bulk run reads
+    every open invoice. The decisions are the same either way.
+    """
     serialize(session, "matcher")  # concurrent runs would decide from the same picture of open lines
     with cyclic_gc_paused():  # loading, deciding and storing a run allocate much and free little
         lines = repository.open_lines(session, line_ids)
         if not lines:
             return MatchSummary(0, 0, 0, 0, 0)
-        decisions = match_lines(
-            lines,
-            repository.open_invoices(session),
-            repository.partners(session),
-            repository.learned_facts(session, line_ids),
-            policy_from_settings(),
-        )
+        few = line_ids is not None and len(lines) <= CANDIDATES_MAX_LINES
+        decisions = decide(session, lines, line_ids, candidates_only=few)
         return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+
+
+def decide(
+    session: Session, lines: Sequence[PaymentLine], line_ids: Sequence[int] | None, *, candidates_only: bool
+) -> list[Decision]:
+    """The core's decisions on ``lines`` (the open ones of ``line_ids``, None: all), nothing stored,
+    over the invoices they could touch or over every open invoice."""
+    partners = repository.partners(session)
+    learned = repository.learned_facts(session, line_ids)
+    if not candidates_only:
+        return match_lines(lines, repository.open_invoices(session), partners, learned, policy_from_settings())
+    directory = PartnerDirectory(partners, learned)
+    invoices = candidate_invoices(session, lines, directory)
+    return match_lines(lines, invoices, partners, learned, policy_from_settings(), directory)
 
 
 def _reasons(decision_reasons: Sequence[Any]) -> list[dict[str, str]]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
+from services.reconciler.matching.candidates import candidate_search
 from services.reconciler.matching.engine import match_lines
+from services.reconciler.matching.lookup_keys import invoice_lookup_keys
+from services.reconciler.matching.payers import PartnerDirectory
 from services.reconciler.matching.types import (
     Decision,
     Direction,
@@ -83,7 +87,33 @@ def decide(
     learned: LearnedFacts | None = None,
     **policy: Any,
 ) -> list[Decision]:
-    return match_lines(lines, invoices, partners, learned, MatchPolicy(**policy))
+    """The core's decisions; every world a rule test builds also proves that the lines' candidate
+    invoices alone (what the shell loads for a few arriving lines) decide them the same way."""
+    decisions = match_lines(lines, invoices, partners, learned, MatchPolicy(**policy))
+    subset = candidates_in_memory(lines, invoices, partners, learned)
+    assert match_lines(lines, subset, partners, learned, MatchPolicy(**policy)) == decisions, (
+        "the candidate invoices decide differently from all invoices"
+    )
+    return decisions
+
+
+def candidates_in_memory(
+    lines: Sequence[PaymentLine],
+    invoices: Iterable[OpenInvoice],
+    partners: Iterable[PartnerFacts],
+    learned: LearnedFacts | None = None,
+) -> list[OpenInvoice]:
+    """What ``repository.open_invoices_found_by`` returns for these lines, from a list: the invoices
+    with a stored lookup key the purposes contain, of a payer or named partner, or with a line's
+    open amount outstanding — in the list's order, as the full load keeps the database's."""
+    search = candidate_search(lines, PartnerDirectory(partners, learned or LearnedFacts()))
+    return [
+        inv
+        for inv in invoices
+        if inv.partner_id in search.partner_ids
+        or inv.outstanding_minor in search.outstanding
+        or not search.keys.isdisjoint(invoice_lookup_keys(inv.number, inv.contract_number))
+    ]
 
 
 def decide_one(line: PaymentLine, invoices: list[OpenInvoice], **kw: Any) -> Decision:
