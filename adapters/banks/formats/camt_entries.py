@@ -123,16 +123,30 @@ def flatten(elem: etree._Element, strip: int, batch: list[etree._Element] | None
     return out
 
 
-def first(flat: Flat, path: str) -> str | None:
-    """The first non-blank text at ``path``, stripped."""
-    values = flat.get(path)
-    if not values:
-        return None
-    for value in values:
-        value = value.strip()
-        if value:
-            return value
-    return None
+class Fields:
+    """The leaf texts of an entry (or of one transaction): all of them, and the first of each path.
+
+    Reading an entry asks for some sixty single values and a few lists; ``first`` answers the
+    former with one dict look-up each (most paths asked for are absent), computed once.
+    """
+
+    __slots__ = ("first", "values")
+
+    def __init__(self, values: Flat, first: dict[str, str]) -> None:
+        self.values = values  # path → every text, in document order
+        self.first = first  # path → the first non-blank text, stripped (absent when there is none)
+
+
+def fields_of(flat: Flat) -> Fields:
+    """:class:`Fields` of a Flat whose texts may be blank or padded."""
+    firsts: dict[str, str] = {}
+    for path, values in flat.items():
+        for value in values:
+            value = value.strip()
+            if value:
+                firsts[path] = value
+                break
+    return Fields(flat, firsts)
 
 
 def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
@@ -185,13 +199,14 @@ def currency_code(raw: str | None) -> str | None:
     return ccy if _CURRENCY.fullmatch(ccy) else None
 
 
-def status_of(flat: Flat) -> tuple[LineStatus, str | None]:
+def status_of(fields: Fields) -> tuple[LineStatus, str | None]:
     """(line status, ISO code). Handles ``<Sts>BOOK</Sts>`` and v08+ ``<Sts><Cd>BOOK</Cd></Sts>``.
 
     A missing status means booked (statements list booked entries). Anything but BOOK (PDNG,
     INFO, FUTR, …) is not on the account's books yet and so must not count toward balances.
     """
-    code = first(flat, "Sts") or first(flat, "Sts/Cd") or first(flat, "Sts/Prtry")
+    get = fields.first.get
+    code = get("Sts") or get("Sts/Cd") or get("Sts/Prtry")
     if code is None:
         return "booked", None
     return ("booked" if code.upper() == "BOOK" else "pending"), code
@@ -223,20 +238,28 @@ def account_id(acct: etree._Element | None, q: Names) -> str | None:
     return None
 
 
-def _flat_account(flat: Flat, prefix: str) -> str | None:
-    for path in _ACCOUNT_IDS:
-        value = first(flat, prefix + path)
+def _flat_account(firsts: dict[str, str], paths: tuple[str, ...]) -> str | None:
+    for path in paths:
+        value = firsts.get(path)
         if value is not None:
             return value
     return None
 
 
-def _flat_tax_id(flat: Flat, prefix: str) -> str | None:
-    for kind in ("OrgId", "PrvtId"):
-        ids = flat.get(f"{prefix}Id/{kind}/Othr/Id")
+def _tax_id_paths(prefix: str) -> tuple[tuple[str, str, str], ...]:
+    """(ids, scheme codes, proprietary schemes) paths of the identifiers below ``prefix``."""
+    return tuple(
+        (f"{prefix}Id/{kind}/Othr/Id", f"{prefix}Id/{kind}/Othr/SchmeNm/Cd", f"{prefix}Id/{kind}/Othr/SchmeNm/Prtry")
+        for kind in ("OrgId", "PrvtId")
+    )
+
+
+def _flat_tax_id(flat: Flat, paths: tuple[tuple[str, str, str], ...]) -> str | None:
+    for ids_path, codes_path, proprietary_path in paths:
+        ids = flat.get(ids_path)
         if not ids:
             continue
-        schemes = flat.get(f"{prefix}Id/{kind}/Othr/SchmeNm/Cd") or flat.get(f"{prefix}Id/{kind}/Othr/SchmeNm/Prtry")
+        schemes = flat.get(codes_path) or flat.get(proprietary_path)
         # Several Othr identifiers pair with their schemes by position only when each has one.
         if schemes and len(schemes) == len(ids):
             for value, scheme in zip(ids, schemes, strict=True):
@@ -245,38 +268,75 @@ def _flat_tax_id(flat: Flat, prefix: str) -> str | None:
     return None
 
 
-def party_of(tx: Flat, role: str) -> Party | None:
+@dataclass(frozen=True, slots=True)
+class _PartyPaths:
+    """Every path :func:`party_of` reads for one role, spelled out once."""
+
+    name: str
+    wrapped_name: str
+    tax_ids: tuple[tuple[str, str, str], ...]
+    wrapped_tax_ids: tuple[tuple[str, str, str], ...]
+    accounts: tuple[str, ...]
+    clearing_system: str
+    clearing_member: str
+    bic: str
+    bic_v01: str
+    bank_name: str
+
+
+def _party_paths(role: str) -> _PartyPaths:
+    agent = f"RltdAgts/{role}Agt/FinInstnId/"
+    return _PartyPaths(
+        name=f"RltdPties/{role}/Nm",
+        wrapped_name=f"RltdPties/{role}/Pty/Nm",
+        tax_ids=_tax_id_paths(f"RltdPties/{role}/"),
+        wrapped_tax_ids=_tax_id_paths(f"RltdPties/{role}/Pty/"),
+        accounts=tuple(f"RltdPties/{role}Acct/{path}" for path in _ACCOUNT_IDS),
+        clearing_system=agent + "ClrSysMmbId/ClrSysId/Cd",
+        clearing_member=agent + "ClrSysMmbId/MmbId",
+        bic=agent + "BICFI",
+        bic_v01=agent + "BIC",
+        bank_name=agent + "Nm",
+    )
+
+
+_PARTY_PATHS = {role: _party_paths(role) for role in ("Dbtr", "Cdtr")}
+
+
+def party_of(tx: Fields, role: str) -> Party | None:
     """The party in ``RltdPties/<role>`` (Dbtr or Cdtr) with its account and agent."""
+    paths = _PARTY_PATHS[role]
+    get = tx.first.get
     # camt v08+ wraps the party in a Party40Choice: <Dbtr><Pty>…</Pty></Dbtr>.
-    person = f"RltdPties/{role}/"
-    name = first(tx, person + "Nm")
-    if name is None and f"RltdPties/{role}/Pty/Nm" in tx:
-        person = f"RltdPties/{role}/Pty/"
-        name = first(tx, person + "Nm")
-    tax_id = _flat_tax_id(tx, person) or _flat_tax_id(tx, f"RltdPties/{role}/Pty/")
-    account = _flat_account(tx, f"RltdPties/{role}Acct/")
+    tax_paths = paths.tax_ids
+    name = get(paths.name)
+    if name is None and paths.wrapped_name in tx.values:
+        tax_paths = paths.wrapped_tax_ids
+        name = get(paths.wrapped_name)
+    tax_id = _flat_tax_id(tx.values, tax_paths) or _flat_tax_id(tx.values, paths.wrapped_tax_ids)
+    account = _flat_account(tx.first, paths.accounts)
     if name is None and account is None and tax_id is None:
         return None
-    agent = f"RltdAgts/{role}Agt/FinInstnId/"
     clearing: str | None = None
-    clr_system = first(tx, agent + "ClrSysMmbId/ClrSysId/Cd")
+    clr_system = get(paths.clearing_system)
     # Russian banks identify themselves by BIK through the RUCBC clearing system.
     if clr_system is not None and clr_system.upper() == "RUCBC":
-        clearing = first(tx, agent + "ClrSysMmbId/MmbId")
+        clearing = get(paths.clearing_member)
     return Party(
         name=name,
         account=account,
         tax_id=tax_id,
-        bic=first(tx, agent + "BICFI") or first(tx, agent + "BIC"),
-        bank_name=first(tx, agent + "Nm"),
+        bic=get(paths.bic) or get(paths.bic_v01),
+        bank_name=get(paths.bank_name),
         bank_clearing_id=clearing,
     )
 
 
-def purpose_of(tx: Flat | None) -> str | None:
+def purpose_of(fields: Fields | None) -> str | None:
     """Unstructured remittance lines joined by a space; else structured references."""
-    if tx is None:
+    if fields is None:
         return None
+    tx = fields.values
     lines = [t.strip() for t in tx.get("RmtInf/Ustrd", ()) if t.strip()]
     if lines:
         return " ".join(lines)
@@ -295,13 +355,14 @@ def _useful_ref(value: str | None) -> str | None:
     return value
 
 
-def bank_tx_code(entry: Flat) -> str | None:
+def bank_tx_code(entry: Fields) -> str | None:
     """ISO bank transaction code as ``Domain/Family/SubFamily`` (e.g. ``PMNT/RCDT/ESCT``)."""
-    domain = first(entry, "BkTxCd/Domn/Cd")
+    get = entry.first.get
+    domain = get("BkTxCd/Domn/Cd")
     if domain is None:
         return None
-    family = first(entry, "BkTxCd/Domn/Fmly/Cd") or ""
-    sub = first(entry, "BkTxCd/Domn/Fmly/SubFmlyCd") or ""
+    family = get("BkTxCd/Domn/Fmly/Cd") or ""
+    sub = get("BkTxCd/Domn/Fmly/SubFmlyCd") or ""
     return "/".join(part for part in (domain, family, sub) if part)
 
 
@@ -317,13 +378,14 @@ def bounded_raw(raw: str) -> str:
     return raw
 
 
-def _tx_amount(tx: Flat, entry_ccy: str | None, entry_sign: int, *, element: str, line: int | None) -> Decimal | None:
+def _tx_amount(tx: Fields, entry_ccy: str | None, entry_sign: int, *, element: str, line: int | None) -> Decimal | None:
     """A transaction's signed amount in the entry's currency, or None when it has none."""
+    get = tx.first.get
     for path in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt"):
-        raw = first(tx, path)
-        if raw is None or (entry_ccy is not None and currency_code(first(tx, path + "@Ccy")) != entry_ccy):
+        raw = get(path)
+        if raw is None or (entry_ccy is not None and currency_code(get(path + "@Ccy")) != entry_ccy):
             continue
-        sign = direction(first(tx, "CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line, default=entry_sign)
+        sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line, default=entry_sign)
         return sign * parse_amount(raw, element=f"{element}/{path}", line=line)
     return None
 
@@ -362,10 +424,10 @@ def entry_lines(
     statement's account) keeps the account holder from being reported as its own counterparty.
     """
     tx_elems: list[etree._Element] = []
-    entry = flatten(ntry, strip, tx_elems)
+    entry = fields_of(flatten(ntry, strip, tx_elems))
     return lines_of_entry(
         entry,
-        [flatten(tx, strip) for tx in tx_elems],
+        [fields_of(flatten(tx, strip)) for tx in tx_elems],
         [where(tx) for tx in tx_elems],
         raw_xml(ntry),
         where(ntry),
@@ -375,8 +437,8 @@ def entry_lines(
 
 
 def lines_of_entry(
-    entry: Flat,
-    txs: list[Flat],
+    entry: Fields,
+    txs: list[Fields],
     tx_lines: list[int | None],
     raw: str,
     line_no: int | None,
@@ -389,18 +451,15 @@ def lines_of_entry(
     ``entry`` holds the fields below ``Ntry`` except its ``NtryDtls/TxDtls``, which are in
     ``txs`` (their source lines in ``tx_lines``); ``raw`` is the serialised entry.
     """
-    sign = direction(first(entry, "CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
-    amount = sign * parse_amount(first(entry, "Amt"), element=f"{element}/Amt", line=line_no)
-    currency = currency_code(first(entry, "Amt@Ccy"))
-    reversal = (first(entry, "RvslInd") or "").lower() in {"true", "1"}
+    get = entry.first.get
+    sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
+    amount = sign * parse_amount(get("Amt"), element=f"{element}/Amt", line=line_no)
+    currency = currency_code(get("Amt@Ccy"))
+    reversal = (get("RvslInd") or "").lower() in {"true", "1"}
     status, status_code = status_of(entry)
-    booking_date = parse_date(
-        first(entry, "BookgDt/Dt") or first(entry, "BookgDt/DtTm"), element=f"{element}/BookgDt", line=line_no
-    )
-    value_date = parse_date(
-        first(entry, "ValDt/Dt") or first(entry, "ValDt/DtTm"), element=f"{element}/ValDt", line=line_no
-    )
-    entry_ref = _useful_ref(first(entry, "AcctSvcrRef")) or _useful_ref(first(entry, "NtryRef"))
+    booking_date = parse_date(get("BookgDt/Dt") or get("BookgDt/DtTm"), element=f"{element}/BookgDt", line=line_no)
+    value_date = parse_date(get("ValDt/Dt") or get("ValDt/DtTm"), element=f"{element}/ValDt", line=line_no)
+    entry_ref = _useful_ref(get("AcctSvcrRef")) or _useful_ref(get("NtryRef"))
 
     common: dict[str, str] = {}
     if status_code is not None:
@@ -408,7 +467,7 @@ def lines_of_entry(
     if reversal:
         common["reversal"] = "true"
     for key, path in _ENTRY_DETAILS:
-        value = first(entry, path)
+        value = get(path)
         if value is not None:
             common[key] = value
     code = bank_tx_code(entry)
@@ -438,7 +497,7 @@ def lines_of_entry(
             _line(
                 amount=amount, currency=currency, tx=single, sign=sign, reversal=reversal,
                 status=status, booking_date=booking_date, value_date=value_date, bank_ref=entry_ref,
-                purpose=purpose or first(entry, "AddtlNtryInf"), details=details, raw=raw,
+                purpose=purpose or get("AddtlNtryInf"), details=details, raw=raw,
                 source_line=line_no, own_account=own_account,
             )
         ]  # fmt: skip
@@ -446,9 +505,9 @@ def lines_of_entry(
     # Each payment needs its own reference (the importer deduplicates on it): the bank's
     # per-transaction references when every transaction has a distinct one, else the entry's
     # reference with the position in the batch.
-    own_refs = [_useful_ref(first(tx, "Refs/AcctSvcrRef")) for tx in txs]
+    own_refs = [_useful_ref(tx.first.get("Refs/AcctSvcrRef")) for tx in txs]
     distinct = None not in own_refs and len(set(own_refs)) == len(own_refs) and entry_ref not in own_refs
-    base = entry_ref or _useful_ref(first(txs[0], "Refs/EndToEndId"))
+    base = entry_ref or _useful_ref(txs[0].first.get("Refs/EndToEndId"))
     for index, (tx, tx_amount) in enumerate(zip(txs, split, strict=True), start=1):
         details = dict(common)
         details["batch_index"] = str(index)
@@ -469,7 +528,7 @@ def _line(
     *,
     amount: Decimal,
     currency: str | None,
-    tx: Flat | None,
+    tx: Fields | None,
     sign: int,
     reversal: bool,
     status: LineStatus,
@@ -484,12 +543,13 @@ def _line(
 ) -> StatementLine:
     counterparty: Party | None = None
     if tx is not None:
+        get = tx.first.get
         for key, path in _TX_DETAILS:
-            value = first(tx, path)
+            value = get(path)
             if value is not None:
                 details[key] = value
         if bank_ref is None:
-            bank_ref = _useful_ref(first(tx, "Refs/AcctSvcrRef")) or _useful_ref(first(tx, "Refs/EndToEndId"))
+            bank_ref = _useful_ref(get("Refs/AcctSvcrRef")) or _useful_ref(get("Refs/EndToEndId"))
         payer = party_of(tx, "Dbtr")
         payee = party_of(tx, "Cdtr")
         _fill_payment_order(details, "payer", payer)

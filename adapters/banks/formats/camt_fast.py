@@ -35,6 +35,7 @@ from adapters.banks.formats.camt_entries import (
     Names,
     account_id,
     bounded_raw,
+    fields_of,
     flatten,
     lines_of_entry,
     where,
@@ -89,13 +90,15 @@ def _plain_text(data: bytes) -> str | None:
             return None
     elif body.startswith(b"<?"):
         return None
-    if (
-        b"<!" in body
-        or body.count(b"<?") > (declaration is not None)
-        or body.count(b"<") != body.count(b">")
-        or body.count(b"&") != body.count(b"&amp;") + body.count(b"&lt;") + body.count(b"&gt;")
-        or b"\x00" in body
-    ):
+    # Single-byte counts run at memory speed; a two-byte search ("<!") is slow where "<" is
+    # frequent, so it runs only when the rarer byte occurs at all.
+    declared = declaration is not None
+    if (b"!" in body and b"<!" in body) or (body.count(b"?") > 2 * declared and body.count(b"<?") > declared):
+        return None
+    amps = body.count(b"&")
+    if amps and amps != body.count(b"&amp;") + body.count(b"&lt;") + body.count(b"&gt;"):
+        return None
+    if body.count(b"<") != body.count(b">") or b"\x00" in body:
         return None
     root_end = body.find(b">", declaration.end() if declaration is not None else 0)
     if body.find(b"xmlns", root_end) >= 0:
@@ -244,8 +247,10 @@ class _Document:
         for index, shape in enumerate(shapes):
             found = shape.read(text, pos)
             if found is not None:
-                if index:
-                    shapes.insert(0, shapes.pop(index))
+                # Most frequent first: a miss costs a regex run up to where the shapes differ.
+                shape.hits += 1
+                if index and shapes[index - 1].hits < shape.hits:
+                    shapes[index - 1], shapes[index] = shape, shapes[index - 1]
                 break
         else:
             found = None
@@ -253,11 +258,12 @@ class _Document:
             if end < 0 or _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
-            new_shape = compile_shape(tree, self.ns) if len(shapes) < _MAX_SHAPES else None
-            if new_shape is not None:
-                found = new_shape.read(text, pos)
-                if found is not None:
-                    shapes.insert(0, new_shape)
+            for tidy in (True, False):
+                new_shape = compile_shape(tree, self.ns, tidy=tidy) if len(shapes) < _MAX_SHAPES else None
+                found = None if new_shape is None else new_shape.read(text, pos)
+                if new_shape is not None and found is not None:
+                    shapes.append(new_shape)
+                    break
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
@@ -290,12 +296,12 @@ class _Document:
         offset = line - 1
         strip = len(self.ns) + 2
         tx_elems: list[etree._Element] = []
-        entry = flatten(tree, strip, tx_elems)
+        entry = fields_of(flatten(tree, strip, tx_elems))
         tx_lines = [_shifted(where(tx), offset) for tx in tx_elems]
         out.extend(
             lines_of_entry(
                 entry,
-                [flatten(tx, strip) for tx in tx_elems],
+                [fields_of(flatten(tx, strip)) for tx in tx_elems],
                 tx_lines,
                 bounded_raw(etree.tostring(tree, encoding="unicode", with_tail=False)),
                 _shifted(where(tree), offset),

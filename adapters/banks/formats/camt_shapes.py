@@ -30,10 +30,13 @@ from operator import itemgetter
 
 from lxml import etree
 
-from adapters.banks.formats.camt_entries import SKIPPED, Flat
+from adapters.banks.formats.camt_entries import SKIPPED, Fields, fields_of
 
-# A leaf's text; ">" never occurs in text (the document check), so this is all of it.
+# A leaf's text; ">" never occurs in text (the document check), so this is all of it. A tidy
+# shape takes only text without blanks at either end (str.strip's blanks are the regex's \s),
+# so the first text of a path is already the first non-blank one, stripped.
 _TEXT = "([^<]+)"
+_TEXT_TIDY = r"([^<\s](?:[^<]*[^<\s])?)"
 _TEXT_UNCAPTURED = "[^<]+"
 # Text between elements, which ``flatten`` ignores.
 _GAP = "[^<]*"
@@ -41,6 +44,7 @@ _GAP = "[^<]*"
 # attribute values into spaces, and ``"`` would come back as ``&quot;``.
 _ATTRIBUTE_VALUE = '[^"\t\n]*'
 _ATTRIBUTE_CAPTURED = f"({_ATTRIBUTE_VALUE})"
+_ATTRIBUTE_TIDY = r'([^"\s](?:[^"\t\n]*[^"\s])?)'
 # Beyond this many elements a shape is not worth compiling (a batch of thousands of payments
 # is unlike any other entry), and the regex stays small.
 MAX_SHAPE_ELEMENTS = 600
@@ -59,13 +63,17 @@ class _FlatPlan:
     singles: tuple[str, ...]
     pick_singles: Callable[[Sequence[str]], tuple[str, ...]]
     multiples: tuple[tuple[str, Callable[[Sequence[str]], tuple[str, ...]]], ...]
+    paths: tuple[str, ...]
+    pick_firsts: Callable[[Sequence[str]], tuple[str, ...]]
 
-    def build(self, groups: Sequence[str]) -> Flat:
+    def build(self, groups: Sequence[str], *, tidy: bool) -> Fields:
         # zip() of one sequence yields 1-tuples: a path with one text gets a 1-tuple, in C.
         flat: dict[str, Sequence[str]] = dict(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
         for path, pick in self.multiples:
             flat[path] = pick(groups)
-        return flat
+        if not tidy:
+            return fields_of(flat)
+        return Fields(flat, dict(zip(self.paths, self.pick_firsts(groups), strict=True)))
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
@@ -84,6 +92,8 @@ def _plan(paths: dict[str, list[int]]) -> _FlatPlan:
         singles=tuple(singles),
         pick_singles=_picker(list(singles.values())),
         multiples=tuple((path, _picker(indexes)) for path, indexes in paths.items() if len(indexes) > 1),
+        paths=tuple(paths),
+        pick_firsts=_picker([indexes[0] for indexes in paths.values()]),
     )
 
 
@@ -91,13 +101,13 @@ def _plan(paths: dict[str, list[int]]) -> _FlatPlan:
 class ShapeMatch:
     """One entry read by a shape: its fields as ``flatten`` gives them, and where its parts are."""
 
-    entry: Flat
-    txs: list[Flat]
+    entry: Fields
+    txs: list[Fields]
     tx_offsets: list[int]  # where each separately read TxDtls start tag begins in the text
     end: int  # just past ``</Ntry>``
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EntryShape:
     """A compiled reader for entries whose element structure equals one seen before."""
 
@@ -105,6 +115,8 @@ class EntryShape:
     entry: _FlatPlan
     txs: tuple[_FlatPlan, ...]
     tx_groups: tuple[int, ...]  # group numbers of the empty groups placed before each TxDtls
+    tidy: bool  # texts captured only without blanks at their ends
+    hits: int = 0  # entries read so far (the reader tries frequent shapes first)
 
     def read(self, text: str, pos: int) -> ShapeMatch | None:
         """The entry starting at ``text[pos]`` (its ``<Ntry>``), or None when it has another shape."""
@@ -115,9 +127,10 @@ class EntryShape:
         groups: Sequence[str] = match.groups()
         if text.find("&", pos, end) >= 0:
             groups = [_unescape(value) if "&" in value else value for value in groups]
+        tidy = self.tidy
         return ShapeMatch(
-            entry=self.entry.build(groups),
-            txs=[plan.build(groups) for plan in self.txs],
+            entry=self.entry.build(groups, tidy=tidy),
+            txs=[plan.build(groups, tidy=tidy) for plan in self.txs],
             tx_offsets=[match.start(group) for group in self.tx_groups],
             end=end,
         )
@@ -126,7 +139,9 @@ class EntryShape:
 class _Compiler:
     """Emits the regex of one entry tree and notes which group feeds which path of which Flat."""
 
-    def __init__(self, ns: str) -> None:
+    def __init__(self, ns: str, *, tidy: bool) -> None:
+        self.text = _TEXT_TIDY if tidy else _TEXT
+        self.attribute = _ATTRIBUTE_TIDY if tidy else _ATTRIBUTE_CAPTURED
         self.qualifier = f"{{{ns}}}"
         self.strip = len(self.qualifier)
         self.parts: list[str] = []
@@ -159,7 +174,7 @@ class _Compiler:
             if not _NAME.fullmatch(key):
                 return False  # a namespaced attribute: lxml may write it differently
             if leaf and key == "Ccy" and name.endswith("Amt") and flat is not None:
-                start.append(f' {key}="{_ATTRIBUTE_CAPTURED}"')
+                start.append(f' {key}="{self.attribute}"')
                 self.groups += 1
                 ccy_group = self.groups - 1
             else:
@@ -173,7 +188,7 @@ class _Compiler:
                 if flat is None:
                     self.parts.append(_TEXT_UNCAPTURED)
                 else:
-                    self.parts.append(_TEXT)
+                    self.parts.append(self.text)
                     self._capture(flat, path)
                 self.parts.append(f"</{re.escape(name)}>")
             if ccy_group is not None and flat is not None:  # (flat is set whenever ccy_group is)
@@ -207,11 +222,15 @@ class _Compiler:
         return True
 
 
-def compile_shape(ntry: etree._Element, ns: str) -> EntryShape | None:
-    """The shape of ``ntry`` (an entry in namespace ``ns``), or None when it cannot have one."""
+def compile_shape(ntry: etree._Element, ns: str, *, tidy: bool) -> EntryShape | None:
+    """The shape of ``ntry`` (an entry in namespace ``ns``), or None when it cannot have one.
+
+    A ``tidy`` shape reads only entries whose texts have no blanks at their ends (nearly all),
+    and saves finding each path's first non-blank text.
+    """
     if len(ntry) == 0 or ntry.attrib:
         return None
-    compiler = _Compiler(ns)
+    compiler = _Compiler(ns, tidy=tidy)
     compiler.parts.append("<Ntry>")
     if not compiler.children(ntry, "", 0, batch=True):
         return None
@@ -222,4 +241,5 @@ def compile_shape(ntry: etree._Element, ns: str) -> EntryShape | None:
         entry=plans[0],
         txs=tuple(plans[1:]),
         tx_groups=tuple(compiler.tx_groups),
+        tidy=tidy,
     )
