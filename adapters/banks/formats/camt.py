@@ -25,6 +25,7 @@ from adapters.banks.formats.camt_entries import (
 from adapters.banks.formats.camt_fast import read_statements
 from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
 from adapters.banks.formats.camt_zip import first_member_head, is_zip, zip_members
+from adapters.banks.formats.collector import PAUSE_COLLECTOR_FROM, collector_paused
 from adapters.banks.formats.xmlsafe import decode_prolog, root_of_parsed, safe_iterparse
 
 _TAGS = ("{*}Document", "{*}Stmt", "{*}Rpt", "{*}Ntfctn", "{*}Ntry")
@@ -152,6 +153,11 @@ class CamtFormat:
 
     def parse(self, data: bytes, filename: str) -> ParsedFile:
         """Every statement in the file (every member of a zip), in file order."""
+        with collector_paused(len(data) >= PAUSE_COLLECTOR_FROM):
+            return self._parse(data, filename)
+
+    def _parse(self, data: bytes, filename: str) -> ParsedFile:
+        """:meth:`parse` while the collector is held off for a big file."""
         if is_zip(data[:4]):
             statements: list[ParsedStatement] = []
             for member, content in zip_members(data):

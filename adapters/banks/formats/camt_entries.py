@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from lxml import etree
 
 from adapters.banks.base import LineStatus, ParseError, StatementLine
+from adapters.banks.formats.statement_line import new_statement_line
 
 # Disputes need the record verbatim, but one entry with thousands of TxDtls must not balloon
 # memory: beyond this the raw text is cut (and says so).
@@ -567,20 +568,21 @@ def _line(
             details["counterparty_bic"] = counterparty.bic
         if purpose is None:
             purpose = details.get("additional_tx_info")
-    return StatementLine(
-        amount=amount,
-        currency=currency or "",
-        booking_date=booking_date,
-        value_date=value_date,
-        bank_ref=bank_ref,
-        counterparty_name=counterparty.name if counterparty else None,
-        counterparty_account=counterparty.account if counterparty else None,
-        counterparty_tax_id=counterparty.tax_id if counterparty else None,
-        purpose=purpose,
-        status=status,
-        details=details,
-        raw=raw,
-        source_line=source_line,
+    # Positional, in StatementLine's field order (see statement_line.new_statement_line).
+    return new_statement_line(
+        amount,
+        currency or "",
+        booking_date,
+        value_date,
+        bank_ref,
+        counterparty.name if counterparty else None,
+        counterparty.account if counterparty else None,
+        counterparty.tax_id if counterparty else None,
+        purpose,
+        status,
+        details,
+        raw,
+        source_line,
     )
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from adapters.banks.base import ParsedFile, ParsedStatement, ParseError, StatementLine
+from adapters.banks.formats.collector import PAUSE_COLLECTOR_FROM, collector_paused
 from adapters.banks.formats.mt940_fields import (
     AMOUNT_PATTERN,
     Balance,
@@ -24,6 +25,7 @@ from adapters.banks.formats.mt940_fields import (
 )
 from adapters.banks.formats.mt940_info import parse_information
 from adapters.banks.formats.mt940_lexer import Field, Message, decode, messages, split_lines
+from adapters.banks.formats.statement_line import new_statement_line
 
 _NONREF = "NONREF"
 _HEAD_TAG_20 = re.compile(rb"(?:^|[\r\n]|\{4:)[ \t\x01]*:20:")
@@ -188,19 +190,21 @@ def _statement_line(entry: _Entry, currency: str, pending: bool) -> tuple[Statem
     counterparty_account = info.counterparty_account
     if counterparty_account is None and parsed.supplementary and _IBAN.fullmatch(parsed.supplementary):
         counterparty_account = parsed.supplementary  # old Rabobank: the counterparty IBAN on the :61: second line
-    line = StatementLine(
-        amount=parsed.amount,
-        currency=currency,
-        booking_date=parsed.entry_date or parsed.value_date,
-        value_date=parsed.value_date,
-        bank_ref=_bank_ref(parsed.customer_reference, parsed.bank_reference),
-        counterparty_name=counterparty_name,
-        counterparty_account=counterparty_account,
-        purpose=info.purpose,
-        status="pending" if pending else "booked",
-        details=details,
-        raw="\n".join([_raw(f) for f in (entry.line, *entry.info, *entry.non_standard)]),
-        source_line=entry.line.line_no,
+    # Positional, in StatementLine's field order (see statement_line.new_statement_line).
+    line = new_statement_line(
+        parsed.amount,
+        currency,
+        parsed.entry_date or parsed.value_date,
+        parsed.value_date,
+        _bank_ref(parsed.customer_reference, parsed.bank_reference),
+        counterparty_name,
+        counterparty_account,
+        None,
+        info.purpose,
+        "pending" if pending else "booked",
+        details,
+        "\n".join([_raw(f) for f in (entry.line, *entry.info, *entry.non_standard)]),
+        entry.line.line_no,
     )
     return line, parsed.date_problems
 
@@ -280,14 +284,15 @@ def _statement(message: Message) -> tuple[ParsedStatement, StatementExtras]:
 
 def parse_with_extras(data: bytes, filename: str) -> list[tuple[ParsedStatement, StatementExtras]]:
     """Every statement of the file with its MT940-only facts (:20:, :21:, :64:, :65:, statement :86:)."""
-    text, _ = decode(data)
-    found = messages(split_lines(text))
-    if not found:
-        raise ParseError("no MT940/MT942 message found (no :20: field)", file=filename)
-    try:
-        return [_statement(message) for message in found]
-    except ParseError as exc:
-        raise exc.with_file(filename) from None
+    with collector_paused(len(data) >= PAUSE_COLLECTOR_FROM):
+        text, _ = decode(data)
+        found = messages(split_lines(text))
+        if not found:
+            raise ParseError("no MT940/MT942 message found (no :20: field)", file=filename)
+        try:
+            return [_statement(message) for message in found]
+        except ParseError as exc:
+            raise exc.with_file(filename) from None
 
 
 @dataclass(frozen=True, slots=True)

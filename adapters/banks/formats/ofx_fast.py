@@ -13,15 +13,11 @@ line for the same block.
 
 from __future__ import annotations
 
-import gc
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import fields
 from datetime import date
 from decimal import Decimal
 
 from adapters.banks.base import ParsedFile, ParsedStatement, ParseError, StatementLine
+from adapters.banks.formats.collector import PAUSE_COLLECTOR_FROM, collector_paused
 from adapters.banks.formats.ofx_contract import (
     ACCOUNT_FROM,
     STATEMENT_KINDS,
@@ -43,12 +39,9 @@ from adapters.banks.formats.ofx_flat import (
 from adapters.banks.formats.ofx_text import OfxText
 from adapters.banks.formats.ofx_tree import Aggregate, parse_tree
 from adapters.banks.formats.ofx_values import ValueProblem, parse_amount
+from adapters.banks.formats.statement_line import new_statement_line
 
 _STMTTRN = frozenset({"STMTTRN"})
-_PAUSE_COLLECTOR_FROM = 1 << 20  # characters; about 6,000 transactions
-_pause_lock = threading.Lock()
-_paused_reads = 0  # reads currently holding the collector off
-_collector_was_enabled = True
 _FIRST_RARE = RARE.start
 _STATUS = frozenset({"STATUS"})
 _NOT_INVESTMENT_TRANSACTIONS = frozenset({"INVBANKTRAN"})
@@ -62,7 +55,7 @@ def parse_fast(decoded: OfxText, format_name: str, *, flat_transactions: bool = 
     if decoded.root_start is None:
         raise ParseError("no <OFX> root element")
     comments_blanked = "<!" in decoded.text
-    with _collector_paused(len(decoded.text) >= _PAUSE_COLLECTOR_FROM):
+    with collector_paused(len(decoded.text) >= PAUSE_COLLECTOR_FROM):
         root = parse_tree(decoded.text, decoded.root_start, flat_transactions=flat_transactions)
         statements = tuple(
             _statement(node, decoded, comments_blanked)
@@ -76,35 +69,6 @@ def parse_fast(decoded: OfxText, format_name: str, *, flat_transactions: bool = 
     if not statements:
         raise no_statement_error(lambda: status)
     return ParsedFile(format=format_name, statements=statements)
-
-
-@contextmanager
-def _collector_paused(pause: bool) -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a big file is read.
-
-    Why: reading allocates a few long-lived objects per transaction (the line, its token) and
-    nothing cyclic; the collector, triggered by allocation counts, would walk that growing heap
-    again and again — a quarter of the time of a 100,000-transaction file. Reference counting
-    still frees everything as usual; only cycle detection waits, and the collector's own
-    thresholds apply again as soon as the last concurrent read ends. Files under
-    ``_PAUSE_COLLECTOR_FROM`` characters gain nothing measurable and are left alone.
-    """
-    global _paused_reads, _collector_was_enabled
-    if not pause:
-        yield
-        return
-    with _pause_lock:
-        if _paused_reads == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _paused_reads += 1
-    try:
-        yield
-    finally:
-        with _pause_lock:
-            _paused_reads -= 1
-            if _paused_reads == 0 and _collector_was_enabled:
-                gc.enable()
 
 
 def _statement(node: Aggregate, decoded: OfxText, comments_blanked: bool) -> ParsedStatement:
@@ -214,73 +178,7 @@ def _lines(statement: Aggregate, currency: str, text: str, comments_blanked: boo
     return tuple(lines)
 
 
-def _line_constructor() -> Callable[..., StatementLine]:
-    """A StatementLine constructor taking every field positionally, about twice as fast as
-    calling the class.
-
-    Why: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``,
-    which made building the line the largest single cost of reading a big file. Filling the
-    slots directly gives the very same object (same class, same values, still frozen) as long
-    as the class has exactly these fields and no ``__post_init__``; if ``base.py`` ever changes
-    either, this falls back to the class's own constructor (``test_ofx_flat`` checks both ways).
-    """
-    expected = (
-        "amount",
-        "currency",
-        "booking_date",
-        "value_date",
-        "bank_ref",
-        "counterparty_name",
-        "counterparty_account",
-        "counterparty_tax_id",
-        "purpose",
-        "status",
-        "details",
-        "raw",
-        "source_line",
-    )
-    if tuple(f.name for f in fields(StatementLine)) != expected or hasattr(StatementLine, "__post_init__"):
-        return lambda *values: StatementLine(**dict(zip(expected, values, strict=True)))
-    new = object.__new__
-    (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12) = (
-        getattr(StatementLine, name).__set__ for name in expected
-    )
-
-    def new_line(
-        amount: Decimal,
-        currency: str,
-        booking_date: date | None,
-        value_date: date | None,
-        bank_ref: str | None,
-        counterparty_name: str | None,
-        counterparty_account: str | None,
-        counterparty_tax_id: str | None,
-        purpose: str | None,
-        status: str,
-        details: dict[str, str],
-        raw: str,
-        source_line: int | None,
-    ) -> StatementLine:
-        line: StatementLine = new(StatementLine)
-        s0(line, amount)
-        s1(line, currency)
-        s2(line, booking_date)
-        s3(line, value_date)
-        s4(line, bank_ref)
-        s5(line, counterparty_name)
-        s6(line, counterparty_account)
-        s7(line, counterparty_tax_id)
-        s8(line, purpose)
-        s9(line, status)
-        s10(line, details)
-        s11(line, raw)
-        s12(line, source_line)
-        return line
-
-    return new_line
-
-
-_new_line = _line_constructor()
+_new_line = new_statement_line
 
 
 def _line(txn: Aggregate, default_currency: str, text: str) -> StatementLine:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from adapters.banks.base import LineStatus, ParsedFile, ParsedStatement, ParseError, StatementLine
+from adapters.banks.formats.collector import PAUSE_COLLECTOR_FROM, collector_paused
 from adapters.banks.formats.onec_fields import (
     ACCOUNT,
     DOCUMENT_KEYS,
@@ -30,6 +31,7 @@ from adapters.banks.formats.onec_fields import (
     purpose_from,
 )
 from adapters.banks.formats.onec_sections import MAGIC, Document, ExchangeFile, Section, read_sections
+from adapters.banks.formats.statement_line import new_statement_line
 
 Direction = Literal["credit", "debit"]
 
@@ -86,7 +88,8 @@ class OneCFormat:
     def parse(self, data: bytes, filename: str) -> ParsedFile:
         """One ``ParsedStatement`` per account of ours in the file; ParseError names the file."""
         try:
-            return self._parse(data)
+            with collector_paused(len(data) >= PAUSE_COLLECTOR_FROM):
+                return self._parse(data)
         except ParseError as exc:
             raise exc.with_file(filename) from None
 
@@ -384,19 +387,21 @@ class _Document:
         # Without account sections the file is 1C's own export of orders for the bank: unless the
         # bank stamped the document as executed, it is an instruction, not a movement yet.
         status: LineStatus = "booked" if has_sections or side_date is not None else "pending"
-        return StatementLine(
-            amount=amount,
-            currency="RUB",
-            booking_date=side_date or self.date,
-            bank_ref=self._source.values[_NUMBER] or None,
-            counterparty_name=counterparty[NAME] or None,
-            counterparty_account=counterparty[ACCOUNT] or None,
-            counterparty_tax_id=counterparty[INN] or None,
-            purpose=self.purpose,
-            status=status,
-            details=self.details,
-            raw=self.raw,
-            source_line=self._source.start + 1,
+        # Positional, in StatementLine's field order (see statement_line.new_statement_line).
+        return new_statement_line(
+            amount,
+            "RUB",
+            side_date or self.date,
+            None,
+            self._source.values[_NUMBER] or None,
+            counterparty[NAME] or None,
+            counterparty[ACCOUNT] or None,
+            counterparty[INN] or None,
+            self.purpose,
+            status,
+            self.details,
+            self.raw,
+            self._source.start + 1,
         )
 
 

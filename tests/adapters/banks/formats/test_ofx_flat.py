@@ -258,7 +258,7 @@ def test_the_fast_line_constructor_builds_the_same_frozen_line_as_the_class():
 
 
 def test_reading_a_big_file_leaves_the_garbage_collector_as_it_found_it(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(ofx_fast, "_PAUSE_COLLECTOR_FROM", 0)  # pause even for a small file
+    monkeypatch.setattr(ofx_fast, "PAUSE_COLLECTOR_FROM", 0)  # pause even for a small file
     seen: list[bool] = []
 
     def spy(text: str, root_start: int, *, flat_transactions: bool = True) -> Aggregate:
