@@ -171,13 +171,25 @@ def parse_date(raw: str | None, *, element: str, line: int | None) -> date | Non
     """
     if raw is None:
         return None
+    known = _KNOWN_DATES.get(raw)
+    if known is not None:
+        return known
     match = _ISO_DATE.match(raw.strip())
     if match is None:
         raise ParseError(f"date {raw[:40]!r} is not an ISO date", element=element, line=line)
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        value = date(int(match[1]), int(match[2]), int(match[3]))
     except ValueError:
         raise ParseError(f"date {raw[:40]!r} does not exist", element=element, line=line) from None
+    if len(_KNOWN_DATES) < _KNOWN_DATES_LIMIT:
+        _KNOWN_DATES[raw] = value
+    return value
+
+
+# A statement repeats a few dozen dates over thousands of entries: a text read once as a valid
+# date is not read again (errors are never remembered: they name the element and line).
+_KNOWN_DATES: dict[str, date] = {}
+_KNOWN_DATES_LIMIT = 4096
 
 
 def direction(raw: str | None, *, element: str, line: int | None, default: int | None = None) -> int:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from adapters.banks.base import ParseError
 
@@ -70,6 +71,9 @@ def two_digit_year(yy: int) -> int:
     return 1900 + yy if yy >= 80 else 2000 + yy
 
 
+# A statement repeats a few dozen dates over thousands of lines: both date readers are pure
+# functions of their text, so each date is computed once.
+@lru_cache(maxsize=4096)
 def parse_yymmdd(text: str) -> date | None:
     """A calendar date, or None when the digits name no such day (e.g. 30 February)."""
     try:
@@ -90,6 +94,7 @@ def parse_balance(text: str, line_no: int, tag: str) -> tuple[Balance, str | Non
     return Balance(-value if mark == "D" else value, currency, on), problem
 
 
+@lru_cache(maxsize=4096)
 def entry_date_near(value_yymmdd: str, mmdd: str) -> date | None:
     """The entry (booking) date MMDD in the year nearest the value date.
 
