@@ -237,3 +237,14 @@ def test_a_line_nobody_can_place_is_offered_the_invoices_of_its_amount_whoever_s
             assert {r.code for s in over_candidates[0].suggestions for r in s.reasons} >= {"amount_equal"}
         lines = repository.open_lines(session, ids)
         assert decide(session, lines, ids, candidates_only=True) == decide(session, lines, ids, candidates_only=False)
+
+
+def test_a_contract_named_by_someone_unknown_brings_its_invoices_whoever_s_they_are() -> None:
+    """The contract index is global: a stranger paying "по договору Д-00451" is offered its invoices."""
+    from tests.services.reconciler.matching.factories import GRANIT, credit, decide_one
+    from tests.services.reconciler.matching.factories import invoice as open_invoice
+
+    a = open_invoice("17", 2_500_00, GRANIT, contract_number="Д-00451")
+    b = open_invoice("18", 1_000_00, GRANIT, contract_number="Д-00451")
+    d = decide_one(credit(3_500_00, "Оплата по договору № Д-00451 от 01.02.2025", payer=None), [a, b])
+    assert {s.invoice_id for s in d.suggestions} == {a.id, b.id}, "decide() also proved the candidates decide so"
