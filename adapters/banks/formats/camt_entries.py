@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -225,9 +226,12 @@ def status_of(fields: Fields) -> tuple[LineStatus, str | None]:
     return ("booked" if code.upper() == "BOOK" else "pending"), code
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
-    """The other side of a payment, as far as the file tells."""
+class Party(NamedTuple):
+    """The other side of a payment, as far as the file tells.
+
+    A named tuple, not a frozen dataclass: two are built per line, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``.
+    """
 
     name: str | None = None
     account: str | None = None
