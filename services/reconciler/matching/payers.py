@@ -14,6 +14,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -42,6 +43,9 @@ _NOT_WORD = re.compile(r"[^\w]+")
 _DIGITS = re.compile(r"\d+")
 
 
+# Cached: the directory is built on every matcher call, from the same few thousand partners; each
+# name and id is read once per process instead of once per call (most of the directory's cost).
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """Lower case, no legal form, no quotes or punctuation, single spaces."""
     text = name.lower().replace("ё", "е")
@@ -56,6 +60,7 @@ def _digits(text: str) -> str:
 _NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
 
 
+@lru_cache(maxsize=65536)
 def _clean_id(value: str | None) -> str:
     return _NOT_ALNUM.sub("", value).upper() if value else ""
 
