@@ -40,7 +40,7 @@ from adapters.banks.formats.camt_entries import (
     lines_of_entry,
     where,
 )
-from adapters.banks.formats.camt_shapes import EntryShape, compile_shape
+from adapters.banks.formats.camt_shapes import ShapeBook, compile_shape
 from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
 from adapters.banks.formats.xmlsafe import is_well_formed
 
@@ -162,7 +162,7 @@ class _Document:
         probe = etree.fromstring(f"{root[1]}<Ntry/><{self.report}/></Document>".encode(), _header_parser())
         self.ntry_open = etree.tostring(probe[0], encoding="unicode")[: -len("/>")]
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
-        self.shapes: list[EntryShape] = []
+        self.shapes = ShapeBook()
         self.line = 1
         self.line_pos = 0
 
@@ -243,26 +243,20 @@ class _Document:
         if not text.startswith("<Ntry>", pos):
             raise _Decline
         line = self.line_at(pos)
+        end = text.find("</Ntry>", pos)
+        if end < 0:
+            raise _Decline
         shapes = self.shapes
-        for index, shape in enumerate(shapes):
-            found = shape.read(text, pos)
-            if found is not None:
-                # Most frequent first: a miss costs a regex run up to where the shapes differ.
-                shape.hits += 1
-                if index and shapes[index - 1].hits < shape.hits:
-                    shapes[index - 1], shapes[index] = shape, shapes[index - 1]
-                break
-        else:
-            found = None
-            end = text.find("</Ntry>", pos)
-            if end < 0 or _NTRY.search(text, pos + 1, end):
+        found = shapes.read(text, pos, end)
+        if found is None:
+            if _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
             for tidy in (True, False):
                 new_shape = compile_shape(tree, self.ns, tidy=tidy) if len(shapes) < _MAX_SHAPES else None
                 found = None if new_shape is None else new_shape.read(text, pos)
                 if new_shape is not None and found is not None:
-                    shapes.append(new_shape)
+                    shapes.add(new_shape)
                     break
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)

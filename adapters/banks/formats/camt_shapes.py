@@ -24,6 +24,7 @@ readers is tested on every corpus file and on generated statements.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -36,7 +37,7 @@ from adapters.banks.formats.camt_entries import SKIPPED, Fields, fields_of
 # shape takes only text without blanks at either end (str.strip's blanks are the regex's \s),
 # so the first text of a path is already the first non-blank one, stripped.
 _TEXT = "([^<]+)"
-_TEXT_TIDY = r"([^<\s](?:[^<]*[^<\s])?)"
+_TEXT_TIDY = r"([^<\s][^<]*(?<!\s))"
 _TEXT_UNCAPTURED = "[^<]+"
 # Text between elements, which ``flatten`` ignores.
 _GAP = "[^<]*"
@@ -44,7 +45,7 @@ _GAP = "[^<]*"
 # attribute values into spaces, and ``"`` would come back as ``&quot;``.
 _ATTRIBUTE_VALUE = '[^"\t\n]*'
 _ATTRIBUTE_CAPTURED = f"({_ATTRIBUTE_VALUE})"
-_ATTRIBUTE_TIDY = r'([^"\s](?:[^"\t\n]*[^"\s])?)'
+_ATTRIBUTE_TIDY = r'([^"\s][^"\t\n]*(?<!\s))'
 # Beyond this many elements a shape is not worth compiling (a batch of thousands of payments
 # is unlike any other entry), and the regex stays small.
 MAX_SHAPE_ELEMENTS = 600
@@ -243,3 +244,64 @@ def compile_shape(ntry: etree._Element, ns: str, *, tidy: bool) -> EntryShape | 
         tx_groups=tuple(compiler.tx_groups),
         tidy=tidy,
     )
+
+
+# Start tags that tell shapes apart are counted in the entry's text; a handful is enough.
+_MAX_MARKERS = 6
+_START_TAG = re.compile(r"<([A-Za-z0-9_]+)>")
+
+
+class ShapeBook:
+    """The shapes of one document, indexed by a key that is cheap to take from an entry's text.
+
+    Trying shapes in turn costs a regex run per miss up to where two shapes differ (a debtor
+    against a creditor: most of the entry). The key is how often each of a few start tags
+    (``<Dbtr>``, ``<Strd>``, …, chosen to tell the shapes apart) occurs in the entry: ``<``
+    never occurs in text, so an entry a shape matches has exactly the counts of the shape's own
+    literal tags, and only shapes with the entry's key need trying.
+    """
+
+    def __init__(self) -> None:
+        self.shapes: list[EntryShape] = []
+        self._markers: tuple[str, ...] = ()
+        self._by_key: dict[tuple[int, ...], list[EntryShape]] = {}
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def read(self, text: str, pos: int, end: int) -> ShapeMatch | None:
+        """The entry in ``text[pos:end]`` read by the shape it has, or None when no shape has it."""
+        count = text.count
+        candidates = self._by_key.get(tuple([count(marker, pos, end) for marker in self._markers]))
+        if not candidates:
+            return None
+        for index, shape in enumerate(candidates):
+            found = shape.read(text, pos)
+            if found is not None:
+                shape.hits += 1  # keep the most frequent first among shapes of one key
+                if index and candidates[index - 1].hits < shape.hits:
+                    candidates[index - 1], candidates[index] = shape, candidates[index - 1]
+                return found
+        return None
+
+    def add(self, shape: EntryShape) -> None:
+        self.shapes.append(shape)
+        tags = [Counter(_START_TAG.findall(each.pattern.pattern)) for each in self.shapes]
+        names = sorted(set().union(*tags))
+
+        def distinct(markers: list[str]) -> int:
+            return len({tuple(counts[name] for name in markers) for counts in tags})
+
+        chosen: list[str] = []
+        best = 1
+        while len(chosen) < _MAX_MARKERS and names:
+            name = max(names, key=lambda candidate: distinct([*chosen, candidate]))
+            split = distinct([*chosen, name])
+            if split <= best:
+                break
+            chosen.append(name)
+            best = split
+        self._markers = tuple(f"<{name}>" for name in chosen)
+        self._by_key = {}
+        for each, counts in zip(self.shapes, tags, strict=True):
+            self._by_key.setdefault(tuple(counts[name] for name in chosen), []).append(each)
