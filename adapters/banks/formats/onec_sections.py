@@ -254,11 +254,14 @@ def _read_block(lines: list[str], starts: list[int], start: int, closer: str, ki
     """
     try:
         end = lines.index(closer, start + 1)
-        fields = dict(line.split("=", 1) for line in lines[start + 1 : end])
+        pairs = [line.split("=", 1) for line in lines[start + 1 : end]]
+        fields = dict(pairs)  # ValueError when a line holds no "="
     except ValueError:
         return None
     if not tidy:
-        fields = {key.strip(_BLANK): value.strip(_BLANK) for key, value in fields.items()}
+        # From the pairs, not from ``fields``: keys that differ only by blanks (" Номер", "Номер")
+        # are one key, and the last line of it wins, as in the line-by-line reader.
+        fields = {key.strip(_BLANK): value.strip(_BLANK) for key, value in pairs}
     if not _OPENERS.isdisjoint(fields):
         return None
     return Section(kind, start, end, fields, starts[start], starts[end] + len(lines[end]))

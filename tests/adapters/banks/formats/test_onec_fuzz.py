@@ -158,3 +158,16 @@ def test_the_fast_reader_takes_every_well_formed_statement_in_the_corpus_and_gen
         except ParseError:
             continue  # a broken file: the careful reader is the one to explain it
         assert _reader_agreement(sample)
+
+
+def test_a_key_repeated_with_blanks_around_it_takes_its_last_line_in_both_readers() -> None:
+    # Found by the property above: " Номер" and "Номер" are one key once stripped, and the last
+    # line wins — also in the careful reader's one-split shortcut for a whole section.
+    lines = _statement([0], ["1"], ["Платежное поручение"])
+    at = lines.index("Номер=1")
+    lines[at : at + 1] = [" Номер=5", "Номер=a=b", " Номер=5"]
+    data = "\r\n".join(lines).encode("cp1251")
+    assert _reader_agreement(data)
+    text, encoding = onec_sections.decode(onec_sections.normalise_newline_bytes(data))
+    careful = onec_sections._read_careful(text, encoding)
+    assert careful.documents[0].values[0] == "5"  # Номер is the first of DOCUMENT_KEYS
