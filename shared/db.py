@@ -41,7 +41,14 @@ def make_engine(url: str) -> Engine:
         return engine
     # A server that does not answer fails the request in seconds instead of holding it for minutes.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": PG_CONNECT_TIMEOUT}
+        url,
+        pool_pre_ping=True,
+        # As many kept as a process uses at once (FastAPI's thread pool runs many requests): with
+        # fewer, connections beyond the kept ones were closed on return and opened again on the next
+        # burst, and each new connection costs PostgreSQL a process (docs/benchmarks.md).
+        pool_size=10,
+        max_overflow=5,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT},
     )
 
 
@@ -61,11 +68,16 @@ def database_unavailable(exc: BaseException) -> bool:
 
     if not isinstance(exc, DBAPIError):
         return False
-    if exc.connection_invalidated:
-        return True
-    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return bool(exc.connection_invalidated) or postgres_unavailable(exc.orig)
+
+
+def postgres_unavailable(error: BaseException | None) -> bool:
+    """The same judgement on psycopg's own exception (the async status reads use psycopg directly)."""
+    if error is None:
+        return False
+    sqlstate = getattr(error, "sqlstate", None)
     if sqlstate is None:
-        return type(exc.orig).__module__.startswith("psycopg") and type(exc.orig).__name__ in (
+        return type(error).__module__.startswith("psycopg") and type(error).__name__ in (
             "OperationalError",
             "InterfaceError",
         )

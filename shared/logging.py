@@ -69,8 +69,13 @@ def configure_logging(fmt: str | None = None, level: str | None = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel((level or settings.log_level).upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "celery", "celery.task", "celery.worker"):
+    for name in ("uvicorn", "uvicorn.error", "celery", "celery.task", "celery.worker"):
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # The API's own access line (``sverka.http``: route, status, duration, request id) replaces
+    # uvicorn's, as ``--no-access-log`` asks; a logger without handlers is one uvicorn skips entirely.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per outbound request drowns the rest

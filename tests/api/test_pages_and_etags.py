@@ -131,3 +131,46 @@ def test_with_redis_the_bucket_is_shared_by_every_worker(redis_url: str) -> None
     wait = worker_one.take("key:shared")
     assert wait is not None and 0 < wait <= 2.0
     connection.close()
+
+
+@pytest.mark.redis
+def test_a_key_with_a_high_rate_takes_its_tokens_from_redis_a_few_at_a_time(redis_url: str) -> None:
+    """At 1,000/s a worker takes 10 tokens per script and spends them itself for up to 0.1 s: the
+    shared bucket still counts every one of them, and Redis sees a tenth of the requests."""
+    import asyncio
+
+    import redis
+    import redis.asyncio
+
+    from services.reconciler.api.ratelimit import RedisLimiter, lease_size
+
+    assert (lease_size(50, 200), lease_size(1000, 2000), lease_size(1000, 50)) == (1, 10, 5)
+    connection = redis.Redis.from_url(redis_url)
+    connection.delete("sverka:ratelimit:key:busy")
+
+    def scripts_run() -> int:
+        return int(connection.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+    now = [0.0]
+    limiter = RedisLimiter(connection, rate=1000, burst=2000, clock=lambda: now[0])
+    before = scripts_run()
+    assert all(limiter.take("key:busy") is None for _ in range(20))
+    assert scripts_run() - before == 2
+    left = float(connection.hget("sverka:ratelimit:key:busy", "tokens") or 0)
+    assert left <= 2000 - 20 + 5, "the 20 tokens (and no more than a lease) came out of the shared bucket"
+
+    now[0] = 0.2  # the rest of the lease has lapsed: the next take asks Redis again
+    before = scripts_run()
+    assert limiter.take("key:busy") is None
+    assert scripts_run() - before == 1
+
+    async def async_takes() -> int:
+        client = redis.asyncio.Redis.from_url(redis_url)
+        on_the_loop = RedisLimiter(connection, rate=1000, burst=2000, async_client=client, clock=lambda: now[0])
+        started = scripts_run()
+        assert all([await on_the_loop.atake("key:busy") is None for _ in range(20)])
+        await client.aclose()
+        return scripts_run() - started
+
+    assert asyncio.run(async_takes()) == 2
+    connection.close()

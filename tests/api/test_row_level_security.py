@@ -252,3 +252,29 @@ def test_invoice_lookup_keys_follow_their_invoices(roles: Roles) -> None:
             conn.execute(text("INSERT INTO invoice_lookup_key (key, invoice_id) VALUES ('B200002', :i)"), {"i": b2})
     with roles.app.connect() as conn:
         assert sorted(conn.execute(text("SELECT key FROM invoice_lookup_key")).scalars()) == ["A100001", "B100001"]
+
+
+def test_the_status_read_function_binds_the_keys_partner_for_what_follows(roles: Roles) -> None:
+    """``invoice_status()`` (migration 0012) binds the key's partner itself, so its own reads and the
+    rest of its transaction run under the partner's row-level security, not only its conditions."""
+    with roles.owner.begin() as conn:
+        for name, key_hash, partner in (("a", "hash-a", roles.a), ("internal", "hash-i", None)):
+            conn.execute(
+                text(
+                    "INSERT INTO api_key (name, key_hash, prefix, scope, partner_id, created_by, created_at)"
+                    " VALUES (:n, :h, 'svk_x', 'read', :p, 't', now())"
+                ),
+                {"n": name, "h": key_hash, "p": partner},
+            )
+    status = text("SELECT invoice_status(:h, NULL, :no, 'receivable')")
+    with roles.app.connect() as conn:
+        seen = conn.execute(status, {"h": "hash-a", "no": "B-1"}).scalar_one()
+        assert seen["key"]["partner_id"] == roles.a and seen["invoice"] is None
+        assert conn.execute(text("SELECT current_setting('sverka.partner_id')")).scalar_one() == str(roles.a)
+        assert sorted(conn.execute(text("SELECT number FROM invoice")).scalars()) == ["A-1"]
+        assert conn.execute(status, {"h": "hash-a", "no": "A-1"}).scalar_one()["invoice"]["number"] == "A-1"
+    with roles.app.connect() as conn:
+        seen = conn.execute(status, {"h": "hash-i", "no": "B-1"}).scalar_one()
+        assert seen["invoice"]["number"] == "B-1"
+        assert conn.execute(text("SELECT current_setting('sverka.partner_id')")).scalar_one() == ""
+        assert conn.execute(status, {"h": "no-such-key", "no": "B-1"}).scalar_one() is None

@@ -18,12 +18,15 @@ from services.reconciler.api.integration import install_integration_api
 from services.reconciler.api.observability import install_observability
 from services.reconciler.audit.endpoints import router as journal_router
 from services.reconciler.billing.endpoints import router as billing_router
+from services.reconciler.billing.status_endpoints import router as status_router
+from services.reconciler.billing.status_lane import StatusReadLane
 from services.reconciler.evidence.endpoints import router as evidence_router
 from services.reconciler.intake.endpoints import router as intake_router
 from services.reconciler.integration.endpoints import router as integration_router
 from services.reconciler.payments.endpoints import router as payments_router
 from services.reconciler.sync.endpoints import router as sync_router
 from services.reconciler.ui.install import install_ui
+from shared.db_async import close_async_pools
 
 API_TITLE = "Sverka"
 API_DESCRIPTION = (
@@ -45,14 +48,18 @@ def create_app(*, run_worker: bool = False) -> FastAPI:
             start_in_process_scheduler(stop)
         yield
         stop.set()
+        await close_async_pools()
 
     app = FastAPI(title=API_TITLE, description=API_DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    # Added first, so it runs inside the observability and ETag middlewares added below.
+    app.add_middleware(StatusReadLane)
     install_error_handlers(app)
     install_observability(app)
     install_integration_api(app)
     install_ui(app)
     for router in (
         health_router,
+        status_router,  # first: the routes other services call all day are matched before the rest
         billing_router,
         intake_router,
         payments_router,

@@ -1,7 +1,7 @@
-"""uvicorn's HTTP/1.1 protocol with ``TCP_NODELAY`` on every connection, whatever bound the socket.
+"""uvicorn's HTTP/1.1 protocols with ``TCP_NODELAY`` on every connection, whatever bound the socket.
 
-Run the API with ``uvicorn … --workers N --http services.reconciler.api.server:NoDelayH11Protocol``
-(the Procfile and docker-compose.yml do).
+Run the API with ``uvicorn … --workers N --loop uvloop --http
+services.reconciler.api.server:NoDelayHttpToolsProtocol`` (the Procfile and docker-compose.yml do).
 
 Why: with ``--workers N`` uvicorn's supervisor binds the listening socket itself, with ``proto`` 0,
 and hands it to the workers; asyncio turns ``TCP_NODELAY`` on only for sockets that report
@@ -11,6 +11,10 @@ the body waits for the client's delayed ACK: on Linux 40 ms for every request af
 first. A service asking "is this paid?" through a connection pool paid that on every call
 (``make bench-prod``, docs/benchmarks.md: p50 48 ms for one client's sequential reads, ~7 ms of it
 work). A single-process uvicorn, which lets asyncio bind, was never affected; this makes both the same.
+
+The httptools protocol (uvicorn's binding of the C parser of Node.js) is the production one: a
+status read spends far less CPU parsing and writing HTTP than with the pure-Python h11. The h11
+variant stays for an installation without the compiled wheels.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import contextlib
 import socket
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 
 def disable_nagle(transport: asyncio.BaseTransport) -> None:
@@ -28,6 +33,12 @@ def disable_nagle(transport: asyncio.BaseTransport) -> None:
     if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
         with contextlib.suppress(OSError):  # the peer is already gone: nothing to speed up
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class NoDelayHttpToolsProtocol(HttpToolsProtocol):
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's own
+        disable_nagle(transport)
+        super().connection_made(transport)
 
 
 class NoDelayH11Protocol(H11Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 from sqlalchemy.exc import IntegrityError
@@ -85,23 +85,6 @@ def create_invoices(items: list[InvoiceIn], session: DbSession, who: ApiPrincipa
 def list_invoices(session: DbSession, who: ApiPrincipal, f: Annotated[filters.InvoiceFilters, Query()]) -> InvoicePage:
     """Invoices, a page at a time; `order=updated_at` with `updated_since` follows changes for sync."""
     return reads.invoice_page(session, f, who)
-
-
-@router.get("/invoices/by-number", response_model=Invoice)
-def find_invoice(
-    session: DbSession,
-    who: ApiPrincipal,
-    number: str = Query(min_length=1, max_length=100),
-    direction: Literal["receivable", "payable"] = "receivable",
-) -> Invoice:
-    """Look an invoice up by our number (receivables are unique by number)."""
-    return reads.invoice_by_number(session, number, direction, who)
-
-
-@router.get("/invoices/{invoice_id}", response_model=Invoice)
-def read_invoice(invoice_id: RowId, session: DbSession, who: ApiPrincipal) -> Invoice:
-    """Status, amount, paid, outstanding, last payment date, and the allocations with their payments."""
-    return reads.invoice(session, invoice_id, who)
 
 
 @router.post("/contracts", status_code=status.HTTP_201_CREATED, response_model=ContractDetail, tags=["contracts"])
