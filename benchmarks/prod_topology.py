@@ -12,8 +12,9 @@ section of the printed JSON answering one target of docs/benchmarks.md:
   deliveries/s, attempts, duplicates (issue 6, issue 8 #4);
 * ``seed``: 100,000 invoices imported with ``sverka import-invoices`` into PostgreSQL;
 * ``status_reads``: ``GET /v1/invoices/{id}`` and ``/v1/invoices/by-number`` with a read key, from a
-  second process (:mod:`benchmarks.prod_load`): closed loop (what the API sustains), then open loop
-  at a fixed rate (latency at that rate) (issue 7: >= 2,000 req/s with p99 < 25 ms on 2 cores);
+  second process: closed loops at 32 and 8 connections (what the API sustains; wrk when installed,
+  :mod:`benchmarks.prod_wrk`, else :mod:`benchmarks.prod_load`), then open loop at a fixed rate
+  (latency at that rate) and one connection (issue 7: >= 2,000 req/s with p99 < 25 ms on 2 cores);
 * ``webhook_latency_seeded``: the webhook latency again with those 100,000 invoices open;
 * ``reads`` (``GET /v1/invoices?limit=50`` from threads in this process), ``import`` (one CAMT.053
   statement of N unmatched lines through the API) and ``match_queue_seconds`` (until the Celery
@@ -45,7 +46,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks import prod_webhooks
+from benchmarks import prod_webhooks, prod_wrk
 from benchmarks.prod_profile import summarise
 from benchmarks.prod_world import make_invoices, write_invoices_csv
 from deploy.local import LocalTopology
@@ -316,11 +317,33 @@ def _load(url: str, key: str, targets: Path, **options: Any) -> dict[str, Any]:
     return result
 
 
-def _status_reads(topology: LocalTopology, key: str, targets: Path, sizes: Sizes) -> dict[str, Any]:
+def _wrk(url: str, key: str, targets: Path, *, seconds: float, connections: int) -> dict[str, Any]:
+    """:func:`benchmarks.prod_wrk.run`, with wrk's own CPU seconds."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = prod_wrk.run(url, key, json.loads(targets.read_text()), seconds=seconds, connections=connections)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["load_generator_cpu_seconds"] = round(cpu, 1)
+    return result
+
+
+def _closed_loop(topology: LocalTopology, key: str, targets: Path, sizes: Sizes, connections: int) -> dict[str, Any]:
+    """What the API sustains at ``connections``: from wrk when installed, else from the Python generator."""
     load, cpu = MachineLoad(), ProcessCpu(topology)
-    closed = _load(topology.api_url, key, targets, seconds=sizes.read_seconds, connections=sizes.read_connections)
+    if prod_wrk.available():
+        closed = _wrk(topology.api_url, key, targets, seconds=sizes.read_seconds, connections=connections)
+    else:
+        closed = _load(topology.api_url, key, targets, seconds=sizes.read_seconds, connections=connections)
     closed.update(load.report())
     closed.update(cpu.report(int(closed["requests"])))
+    return closed
+
+
+def _status_reads(topology: LocalTopology, key: str, targets: Path, sizes: Sizes) -> dict[str, Any]:
+    closed = _closed_loop(topology, key, targets, sizes, sizes.read_connections)
+    fewer = _closed_loop(topology, key, targets, sizes, max(1, sizes.read_connections // 4))
     sustained = float(closed["ok_per_second"])
     rate = TARGET_READS_PER_SECOND if sustained >= TARGET_READS_PER_SECOND else round(0.75 * sustained)
     load, cpu = MachineLoad(), ProcessCpu(topology)
@@ -333,7 +356,13 @@ def _status_reads(topology: LocalTopology, key: str, targets: Path, sizes: Sizes
     single.update(load.report())
     single.update(cpu.report(int(single["requests"])))
     workers = int(topology.process_env()["SVERKA_API_WORKERS"])
-    return {"api_workers": workers, "closed_loop": closed, "open_loop": opened, "one_connection": single}
+    return {
+        "api_workers": workers,
+        "closed_loop": closed,
+        "closed_loop_fewer_connections": fewer,
+        "open_loop": opened,
+        "one_connection": single,
+    }
 
 
 def _profile(topology: LocalTopology, key: str, targets: Path, root: Path, seconds: float, out: Path) -> dict[str, Any]:
