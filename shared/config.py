@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     webhook_disable_after_failing_seconds: int = Field(
         default=3 * 24 * 3600, description="Disable an endpoint that has not accepted anything for this long."
     )
+    webhook_send_concurrency: int = Field(
+        default=8, ge=1, description="Webhooks one notifier process sends at once (1 = one after another)."
+    )
+    webhook_endpoint_concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Of those, at most this many to one endpoint (1: its order kept, a 410 stops the next at once).",
+    )
     # Email, documents, partner page, reminders (services/notifier; docs/documents.md).
     smtp_host: str = Field(default="", description="SMTP server; empty = the email channel is off.")
     smtp_port: int = Field(default=587, description="SMTP port (587 STARTTLS, 465 SSL, 25 plain).")

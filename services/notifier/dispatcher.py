@@ -17,7 +17,9 @@ without sleeping.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -211,6 +213,7 @@ class Dispatcher:
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
         self.policy = RetryPolicy.from_settings(self.settings)
         self.engine = engine
+        self._summary_lock = threading.Lock()
 
     def __enter__(self) -> Dispatcher:
         return self
@@ -243,9 +246,31 @@ class Dispatcher:
                 jobs = repository.claim_due_deliveries(session, cutoff, now, now + self._lease(), size)
             if not jobs:
                 return
-            for job in jobs:
-                if job.endpoint_id not in summary.endpoints_disabled:  # disabled since we claimed its deliveries
-                    self._attempt(job, summary)
+            self._attempt_all(jobs, summary)
+
+    def _attempt_all(self, jobs: Sequence[DeliveryJob], summary: DrainSummary) -> None:
+        """Send a claimed batch, several at once, at most ``webhook_endpoint_concurrency`` to one endpoint.
+
+        Why: one receiver that answers slowly (or not at all, until the timeout) must not hold up
+        every other partner's notifications behind it. Each endpoint's deliveries are dealt into
+        that many lanes; a lane sends its deliveries one after another and records each outcome in
+        its own transaction, so a slow endpoint occupies its lanes and the other endpoints' lanes
+        keep the rest of the threads busy.
+        """
+        lanes = deal_into_lanes(jobs, self.settings.webhook_endpoint_concurrency)
+        workers = min(self.settings.webhook_send_concurrency, len(lanes))
+        if workers <= 1:
+            for lane in lanes:
+                self._send_lane(lane, summary)
+            return
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook-send") as pool:
+            for done in [pool.submit(self._send_lane, lane, summary) for lane in lanes]:
+                done.result()  # a bug in recording is raised here, as it was without threads
+
+    def _send_lane(self, lane: Sequence[DeliveryJob], summary: DrainSummary) -> None:
+        for job in lane:
+            if job.endpoint_id not in summary.endpoints_disabled:  # disabled since we claimed its deliveries
+                self._attempt(job, summary)
 
     def _attempt(self, job: DeliveryJob, summary: DrainSummary) -> None:
         attempted_at = self.clock()
@@ -261,15 +286,16 @@ class Dispatcher:
                 rng=self.rng,
                 disable_after=timedelta(seconds=self.settings.webhook_disable_after_failing_seconds),
             )
-        summary.attempts += 1
-        if verdict.outcome == "delivered":
-            summary.delivered += 1
-        elif verdict.outcome == "retry":
-            summary.retrying += 1
-        else:
-            summary.failed += 1
-        if disabled:
-            summary.endpoints_disabled.append(job.endpoint_id)
+        with self._summary_lock:  # lanes finish attempts in several threads
+            summary.attempts += 1
+            if verdict.outcome == "delivered":
+                summary.delivered += 1
+            elif verdict.outcome == "retry":
+                summary.retrying += 1
+            else:
+                summary.failed += 1
+            if disabled:
+                summary.endpoints_disabled.append(job.endpoint_id)
 
     def drain(self, *, max_attempts: int | None = None) -> DrainSummary:
         """Relay every due outbox event, then attempt every delivery due now; return the counts."""
@@ -284,6 +310,23 @@ class Dispatcher:
             summary.pending = repository.pending_count(session)
             summary.emails_pending = mail_repository.pending_count(session)
         return summary
+
+
+def deal_into_lanes(jobs: Sequence[DeliveryJob], per_endpoint: int) -> list[list[DeliveryJob]]:
+    """Each endpoint's jobs dealt round-robin into up to ``per_endpoint`` lanes, claim order kept in
+    each lane; lanes of different endpoints interleaved, so the first ones started cover many endpoints."""
+    by_endpoint: dict[int, list[list[DeliveryJob]]] = {}
+    for job in jobs:
+        lanes = by_endpoint.setdefault(job.endpoint_id, [])
+        count = sum(len(lane) for lane in lanes)
+        if len(lanes) < per_endpoint:
+            lanes.append([job])
+        else:
+            lanes[count % per_endpoint].append(job)
+    interleaved: list[list[DeliveryJob]] = []
+    for depth in range(per_endpoint):
+        interleaved.extend(lanes[depth] for lanes in by_endpoint.values() if depth < len(lanes))
+    return interleaved
 
 
 def drain(**options: Any) -> DrainSummary:

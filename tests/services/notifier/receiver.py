@@ -35,6 +35,7 @@ class Inbox:
     secrets: list[str] = field(default_factory=list)
     script: deque[Reply] = field(default_factory=deque)
     received: list[dict[str, Any]] = field(default_factory=list)  # payloads answered 2xx
+    received_at: list[float] = field(default_factory=list)  # time.monotonic() of each, in the same order
     requests: list[dict[str, str]] = field(default_factory=list)  # headers of every request
     verified_with: list[list[bool]] = field(default_factory=list)  # per request: which secrets verify it
     unsigned_or_invalid: int = 0
@@ -83,6 +84,7 @@ class Receiver:
             await asyncio.sleep(reply.delay)
         if 200 <= reply.status < 300:
             inbox.received.append(json.loads(body))
+            inbox.received_at.append(time.monotonic())
         await _respond(send, reply)
 
 

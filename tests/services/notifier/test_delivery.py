@@ -283,3 +283,41 @@ def test_a_name_that_now_resolves_inside_our_network_is_refused_at_send_time(
     [attempt] = attempts()
     assert attempt.error and attempt.error.startswith("refused:") and "10.1.2.3" in attempt.error
     assert receiver.inbox("a").requests == []
+
+
+def test_a_receiver_that_does_not_answer_holds_up_no_other_partner(
+    receiver: Receiver, dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    """Deliveries go out several at once, one at a time to each endpoint: partner A hears of its payments
+    while every delivery to a stalled internal endpoint waits out its timeout."""
+    import time
+
+    events = seed(**{f"inn{INN_A}": [100_00, 200_00, 300_00, 400_00, 500_00, 600_00]})
+    base = receiver.base_url
+    listen(receiver, "a", register(f"{base}/a", INN_A))
+    listen(receiver, "stalled", register(f"{base}/stalled"))
+    receiver.inbox("stalled").fail_next(*[Reply(200, delay=CLIENT_TIMEOUT * 3)] * len(events[INN_A]))
+
+    started = time.monotonic()
+    summary = dispatcher.drain()
+
+    a = receiver.inbox("a")
+    assert sorted(a.received_ids) == sorted(events[INN_A])
+    assert (summary.delivered, summary.retrying) == (6, 6), "the stalled endpoint's deliveries are retried later"
+    # One after another, A's last payment would have waited behind five of the stalled endpoint's timeouts.
+    assert max(a.received_at) - started < 2 * CLIENT_TIMEOUT
+    timeouts = [x for x in attempts() if x.status_code is None]
+    assert len(timeouts) == 6 and all(x.error and x.error.startswith("timeout") for x in timeouts)
+
+
+def test_deliveries_are_dealt_into_lanes_per_endpoint_in_claim_order() -> None:
+    from services.notifier.dispatcher import deal_into_lanes
+    from services.notifier.repository import DeliveryJob
+
+    def job(endpoint: int, n: int) -> DeliveryJob:
+        return DeliveryJob(n, endpoint, "http://127.0.0.1/", ("whsec_x",), f"evt_{n}", "test", "{}")
+
+    jobs = [job(1, 1), job(1, 2), job(2, 3), job(1, 4), job(1, 5), job(2, 6), job(3, 7)]
+    lanes = deal_into_lanes(jobs, per_endpoint=2)
+    assert [[j.delivery_id for j in lane] for lane in lanes] == [[1, 4], [3], [7], [2, 5], [6]]
+    assert deal_into_lanes(jobs, per_endpoint=1)[0] == [j for j in jobs if j.endpoint_id == 1]
