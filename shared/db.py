@@ -7,11 +7,12 @@ and PostgreSQL (production); the few dialect differences live here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import JSON, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -143,6 +144,48 @@ def insert_ignoring_conflicts(
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database dialect {dialect}")
     session.execute(stmt, list(rows))
+
+
+_staging_tables = itertools.count(1)
+
+
+def bulk_insert_ignoring_conflicts(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
+) -> None:
+    """:func:`insert_ignoring_conflicts` for many rows (a statement's lines): on PostgreSQL by ``COPY``.
+
+    Why: one ``INSERT … ON CONFLICT`` per row spends most of an import in per-statement work on
+    the server. Here the rows are copied into a temporary table of the transaction, then moved with
+    a single ``INSERT … SELECT … ON CONFLICT DO NOTHING`` in their order: the same rows, the same
+    constraint deciding duplicates (against any import, even a concurrent one), a fraction of the
+    time (docs/benchmarks.md, "Import into PostgreSQL"). SQLite takes the plain path.
+    """
+    if not rows:
+        return
+    if not is_postgres(session):
+        for start in range(0, len(rows), 5000):
+            insert_ignoring_conflicts(session, table, rows[start : start + 5000], conflict_columns)
+        return
+    from psycopg.types.json import Jsonb
+
+    names = list(rows[0])
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON | postgresql.JSONB)}
+    wrap = [name in json_columns for name in names]
+    staging = f"staging_{table.name}_{next(_staging_tables)}"
+    listed = ", ".join(names)
+    driver = session.connection().connection.driver_connection
+    assert driver is not None, "a session in a transaction has its connection"
+    with driver.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA")
+        cursor.execute(f"ALTER TABLE {staging} ADD COLUMN staged_order integer")
+        with cursor.copy(f"COPY {staging} ({listed}, staged_order) FROM STDIN") as copy:
+            for order, row in enumerate(rows):
+                values = [Jsonb(row[n]) if w else row[n] for n, w in zip(names, wrap, strict=True)]
+                copy.write_row((*values, order))
+        cursor.execute(
+            f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {staging} ORDER BY staged_order"
+            f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
+        )
 
 
 def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from shared.db import insert_ignoring_conflicts
+from shared.db import bulk_insert_ignoring_conflicts, insert_ignoring_conflicts
 from shared.models import BankAccount, BankTransaction, Statement
 from shared.models.columns import utcnow
 
@@ -39,8 +39,7 @@ def add(session: Session, row: BankAccount | Statement) -> None:
 def insert_lines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped."""
     table = BankTransaction.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5000):
-        insert_ignoring_conflicts(session, table, rows[start : start + 5000], ["dedupe_key"])
+    bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])
 
 
 def count_lines_of_statement(session: Session, statement_id: int) -> int:
