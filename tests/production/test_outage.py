@@ -326,9 +326,10 @@ def test_a_postgres_restart_answers_503_keeps_imports_whole_and_recovers_without
         _wait_for_import_holding_lines_and_waiting(superuser)
         load.start()
         time.sleep(2)
-        load.phase = "outage"
+        load.phase = "stopping"  # requests sent while pg_ctl stops it may still be answered: not counted
         stopped_at = time.monotonic()
         topology.stop_postgres("fast")
+        load.phase = "outage"
         blocker.invalidate()
         time.sleep(POSTGRES_OUTAGE_SECONDS)
         load.phase = "restarting"
