@@ -21,6 +21,7 @@ from decimal import Decimal
 from adapters.banks.base import LineStatus, ParsedFile, ParsedStatement, ParseError, StatementLine
 from adapters.banks.formats.csv_profile import CsvProfile
 from adapters.banks.formats.csv_values import AmountReader, CellError, DateReader
+from adapters.banks.formats.statement_line import new_statement_line
 
 # Old Russian rouble code that Russian banks still print; nothing else has used it since 1998,
 # and matching against invoices in RUB needs the current code.
@@ -202,20 +203,21 @@ def read_table(text: str, layout: TableLayout, filename: str) -> ParsedFile:
                 currency = checked_currencies[code] = _CURRENCY_ALIASES.get(code, code)
             account = row[i_account].strip(strip) or fixed_account
 
-            line = StatementLine(
-                amount=amount,
-                currency=currency,
-                booking_date=booking,
-                value_date=value,
-                bank_ref=row[i_ref].strip(strip) or None,
-                counterparty_name=row[i_cp_name].strip(strip) or None,
-                counterparty_account=row[i_cp_acc].strip(strip) or None,
-                counterparty_tax_id=row[i_cp_tax].strip(strip) or None,
-                purpose=" ".join([p for i in purpose_idx if (p := row[i].strip(strip))]) or None,
-                status=status,
-                details={k: v for k, i in detail_items if (v := row[i].strip(strip))},
-                raw=raw,
-                source_line=line_no,
+            # Positional, in StatementLine's field order (see statement_line.new_statement_line).
+            line = new_statement_line(
+                amount,
+                currency,
+                booking,
+                value,
+                row[i_ref].strip(strip) or None,
+                row[i_cp_name].strip(strip) or None,
+                row[i_cp_acc].strip(strip) or None,
+                row[i_cp_tax].strip(strip) or None,
+                " ".join([p for i in purpose_idx if (p := row[i].strip(strip))]) or None,
+                status,
+                {k: v for k, i in detail_items if (v := row[i].strip(strip))},
+                raw,
+                line_no,
             )
             group = groups.get((account, currency))
             if group is None:

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from adapters.banks.base import ParsedFile, ParseError
+from adapters.banks.formats.collector import PAUSE_COLLECTOR_FROM, collector_paused
 from adapters.banks.formats.csv_profile import ColumnRef, CsvProfile, ProfileError, load_profile
 from adapters.banks.formats.csv_rows import TableLayout, csv_reader, read_table
 
@@ -182,7 +183,8 @@ class CsvFormat:
             raise ParseError(
                 f"profile {prof.name}: byte {exc.start} is not valid {prof.encoding}", file=filename, line=line
             ) from None
-        return read_table(text.lstrip("\ufeff"), layout, filename)
+        with collector_paused(len(data) >= PAUSE_COLLECTOR_FROM):
+            return read_table(text.lstrip("\ufeff"), layout, filename)
 
     def _layout_for(self, data: bytes, filename: str, name: str | None) -> TableLayout:
         head = data[:65536]
