@@ -1,11 +1,13 @@
 """Keeping ``invoice_lookup_key`` in step with the invoices it finds.
 
-The import that writes invoices keys them in the same transaction (``store_keys``, with
-``invoice.lookup_keys_version`` set in the inserted row). Anything else that writes an invoice —
-one ORM object in a test or the demo, an import that changed an invoice's number or contract
-(it sets the version back to NULL) — leaves it unkeyed, and the matcher keys every such open
-invoice before it looks for a line's candidates (``key_unkeyed_invoices``): a probe of the
-version's index when there is none, so the lookup never misses an invoice whoever wrote it.
+The import that writes invoices (``billing.service``) keys them in the same transaction
+(``store_keys``): the invoices it creates, with ``invoice.lookup_keys_version`` set in the
+inserted row, and those whose number or contract it changes. Anything else that writes an
+invoice — one ORM object in a test or the demo, rows older than migration 0011 — leaves the
+version NULL, and the matcher keys every such invoice before it looks for a line's candidates
+(``key_unkeyed_invoices``): a probe of the version's index when there is none, so the lookup
+never misses an invoice whoever wrote it. Whoever renames a contract some other way must set the
+version of its invoices back to NULL.
 
 Keys are only ever added: the application role has no DELETE, and a key an invoice no longer
 has costs at most one more candidate, never a missed one.
