@@ -63,6 +63,9 @@ _SHORT_TEXT = 250
 _TEXT_RUN_CHUNK = 1 << 20
 # Entries of more shapes than this are read with lxml, one by one (still exact, just slower).
 _MAX_SHAPES = 48
+# Compiling a shape costs about a millisecond; entries no compiled shape can read (spelled other
+# than lxml would write them) must not make a hostile file compile one per entry.
+_MAX_SHAPE_ATTEMPTS = 2 * _MAX_SHAPES
 
 
 class _Decline(Exception):
@@ -163,6 +166,7 @@ class _Document:
         self.ntry_open = etree.tostring(probe[0], encoding="unicode")[: -len("/>")]
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
         self.shapes = ShapeBook()
+        self.shape_attempts = 0
         self.line = 1
         self.line_pos = 0
 
@@ -253,7 +257,10 @@ class _Document:
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
             for tidy in (True, False):
-                new_shape = compile_shape(tree, self.ns, tidy=tidy) if len(shapes) < _MAX_SHAPES else None
+                if len(shapes) >= _MAX_SHAPES or self.shape_attempts >= _MAX_SHAPE_ATTEMPTS:
+                    break
+                self.shape_attempts += 1
+                new_shape = compile_shape(tree, self.ns, tidy=tidy)
                 found = None if new_shape is None else new_shape.read(text, pos)
                 if new_shape is not None and found is not None:
                     shapes.add(new_shape)

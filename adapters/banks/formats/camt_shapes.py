@@ -287,7 +287,8 @@ class ShapeBook:
     def add(self, shape: EntryShape) -> None:
         self.shapes.append(shape)
         tags = [Counter(_START_TAG.findall(each.pattern.pattern)) for each in self.shapes]
-        names = sorted(set().union(*tags))
+        # Only tags whose count differs between shapes can tell them apart.
+        names = sorted(name for name in set().union(*tags) if len({counts[name] for counts in tags}) > 1)
 
         def distinct(markers: list[str]) -> int:
             return len({tuple(counts[name] for name in markers) for counts in tags})

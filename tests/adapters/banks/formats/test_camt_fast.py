@@ -16,6 +16,7 @@ import re
 import pytest
 
 from adapters.banks.base import ParseError
+from adapters.banks.formats import camt_fast
 from adapters.banks.formats.camt import read_streaming
 from adapters.banks.formats.camt_fast import read_statements
 from adapters.banks.formats.camt_zip import is_zip, zip_members
@@ -153,3 +154,22 @@ def _mutate(data: bytes, rng: random.Random) -> bytes:
     if choice == 7:  # CRLF line ends
         return data.replace(b"\n", b"\r\n")
     return data.replace(NS53.encode(), NS53.replace(".02", ".08").encode())
+
+
+def test_entries_no_shape_can_read_are_read_by_lxml_and_compile_only_a_bounded_number_of_shapes(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # Single-quoted attributes are not how lxml writes them back, so no shape may read these
+    # entries; each is read from its own lxml tree, and a hostile file cannot make the reader
+    # compile a regex per entry.
+    compiled: list[int] = []
+    real = camt_fast.compile_shape
+
+    def counting(*args, **kwargs):
+        compiled.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(camt_fast, "compile_shape", counting)
+    body = "".join(entry(f"{n}.00", "CRDT").replace('Ccy="EUR"', "Ccy='EUR'") for n in range(1, 301))
+    assert agree(document(body))
+    assert 0 < len(compiled) <= 2 * camt_fast._MAX_SHAPES
