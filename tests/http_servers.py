@@ -51,7 +51,7 @@ def serve_asgi(app: Any, *, host: str = "127.0.0.1", shutdown_timeout: float = 5
         app,
         log_level="warning",
         access_log=False,
-        lifespan="off",
+        lifespan="auto",  # the API's shutdown closes its async connections (shared/db_async.py)
         ws="none",  # no websockets import: keeps third-party deprecation warnings out of tests
         timeout_graceful_shutdown=1,
     )

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ class Running:
     topology: LocalTopology
     log: Path
     api_key: str | None
+    engines: dict[str, Engine] = field(default_factory=dict)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {**os.environ, **self.topology.process_env(), **extra}
@@ -57,8 +58,18 @@ class Running:
         return httpx.Client(base_url=self.topology.api_url, headers=headers, timeout=timeout)
 
     def engine(self, role: str = APP_ROLE) -> Engine:
-        """An engine on the topology's database as ``role`` (pre-pinging: it outlives a server restart)."""
-        return sa.create_engine(self.topology.url(role), pool_pre_ping=True)
+        """An engine on the topology's database as ``role`` (pre-pinging: it outlives a server restart).
+
+        One per role, disposed with the topology: an engine dropped with connections still open
+        would close them only when collected, during some later test, as a ResourceWarning there.
+        """
+        if role not in self.engines:
+            self.engines[role] = sa.create_engine(self.topology.url(role), pool_pre_ping=True)
+        return self.engines[role]
+
+    def dispose_engines(self) -> None:
+        while self.engines:
+            self.engines.popitem()[1].dispose()
 
     def log_tail(self, lines: int = 80) -> str:
         return "\n".join(self.log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -123,6 +134,7 @@ def production() -> Iterator[Running]:
             sys.stderr.write(f"--- topology log (tail) ---\n{running.log_tail(120)}\n")
             raise
         finally:
+            running.dispose_engines()
             topology.stop()
     if not os.environ.get("SVERKA_KEEP_TOPOLOGY"):
         shutil.rmtree(root, ignore_errors=True)

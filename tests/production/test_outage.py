@@ -341,6 +341,7 @@ def test_a_postgres_restart_answers_503_keeps_imports_whole_and_recovers_without
     finally:
         load.stop()
         blocker.invalidate()
+        blocker.close()
         if not _postgres_answers(topology.postgres_port):
             topology.start_postgres()
     uploader.join(60)

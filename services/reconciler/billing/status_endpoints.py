@@ -22,7 +22,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from psycopg import Error as PsycopgError
-from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlmodel import Session
 
 from services.reconciler.api.auth import (
@@ -43,7 +42,7 @@ from services.reconciler.apikeys.service import KEY_PREFIX, hash_key
 from services.reconciler.integration import reads, status_reads
 from services.reconciler.integration.schemas import Invoice
 from shared.db import postgres_unavailable, session_scope
-from shared.db_async import async_pool
+from shared.db_async import AsyncPool, PoolExhausted, async_pool
 from shared.errors import NotFound, SverkaError
 
 router = APIRouter(prefix="/v1", tags=["invoices"])
@@ -81,7 +80,7 @@ async def read_invoice(invoice_id: RowId, request: Request, credentials: Credent
 
 async def status_reply(
     app: FastAPI,
-    pool: AsyncConnectionPool,
+    pool: AsyncPool,
     secret: str | None,
     *,
     invoice_id: int | None = None,
@@ -97,7 +96,7 @@ async def status_reply(
 
 async def _reply(
     app: FastAPI,
-    pool: AsyncConnectionPool,
+    pool: AsyncPool,
     secret: str | None,
     invoice_id: int | None,
     number: str | None,
@@ -107,12 +106,14 @@ async def _reply(
         raise Unauthenticated(NO_KEY)
     if not secret.startswith(KEY_PREFIX):
         raise Unauthenticated(UNKNOWN_KEY)
+    key_hash = hash_key(secret)
     try:
-        async with pool.connection() as conn:
-            answer = await status_reads.read_invoice(
-                conn, hash_key(secret), invoice_id=invoice_id, number=number, direction=direction
+        answer = await pool.run(
+            lambda conn: status_reads.read_invoice(
+                conn, key_hash, invoice_id=invoice_id, number=number, direction=direction
             )
-    except PoolTimeout:
+        )
+    except PoolExhausted:
         return database_unavailable_response()
     except PsycopgError as exc:
         if postgres_unavailable(exc):
