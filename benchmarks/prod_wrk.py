@@ -75,6 +75,11 @@ def parse_report(report: str) -> dict[str, Any]:
     }
 
 
+def duration(seconds: float) -> str:
+    """wrk's ``-d`` takes whole seconds ("20.0s" is a usage error)."""
+    return f"-d{max(1, round(seconds))}s"
+
+
 def run(
     url: str, key: str, targets: dict[str, Any], *, seconds: float, connections: int, warmup: float = 3.0
 ) -> dict[str, Any]:
@@ -85,6 +90,6 @@ def run(
         script.write_text(lua_script(key, paths), encoding="ascii")
         base = ["wrk", "-t1", f"-c{connections}", "--latency", "-s", str(script)]
         if warmup > 0:  # connections opened, every worker's first requests out of the numbers
-            subprocess.run([*base, f"-d{warmup}s", url], capture_output=True, check=True)  # noqa: S603
-        done = subprocess.run([*base, f"-d{seconds}s", url], capture_output=True, text=True, check=True)  # noqa: S603
+            subprocess.run([*base, duration(warmup), url], capture_output=True, check=True)  # noqa: S603
+        done = subprocess.run([*base, duration(seconds), url], capture_output=True, text=True, check=True)  # noqa: S603
     return {"mode": "closed", "generator": "wrk", "connections": connections, **parse_report(done.stdout)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.prod_wrk import lua_script, parse_report
+from benchmarks.prod_wrk import duration, lua_script, parse_report
 
 REPORT = """Running 15s test @ http://127.0.0.1:8100
   1 threads and 32 connections
@@ -35,3 +35,7 @@ def test_the_request_script_sends_every_path_with_the_key() -> None:
     script = lua_script("svk_abc", ["/v1/invoices/1", "/v1/invoices/by-number?number=S-1"])
     assert 'wrk.headers["Authorization"] = "Bearer svk_abc"' in script
     assert '"/v1/invoices/by-number?number=S-1"' in script
+
+
+def test_durations_are_given_to_wrk_in_whole_seconds() -> None:
+    assert (duration(20.0), duration(3), duration(0.2)) == ("-d20s", "-d3s", "-d1s")
