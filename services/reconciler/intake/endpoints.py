@@ -17,6 +17,8 @@ from shared.config import get_settings
 from shared.errors import StatementRejected
 from shared.tasks import enqueue_after_commit
 
+MATCH_TASK = "reconciler.match_open_lines"
+
 router = APIRouter(prefix="/v1", tags=["statements"])
 
 
@@ -39,7 +41,7 @@ async def upload_statement(
         import_statement_file, session, data, name, actor=who.actor, account_number=account
     )
     if result.new:
-        enqueue_after_commit(session, "reconciler.match_open_lines")
+        enqueue_after_commit(session, MATCH_TASK, statement_ids=[s.statement_id for s in result.statements])
     return result.as_dict()
 
 

@@ -47,3 +47,11 @@ def count_lines_of_statement(session: Session, statement_id: int) -> int:
         select(func.count()).select_from(BankTransaction).where(col(BankTransaction.statement_id) == statement_id)
     ).scalar_one()
     return count
+
+
+def line_ids_of_statements(session: Session, statement_ids: Sequence[int]) -> list[int]:
+    """The stored lines of these statements (an import stores only lines it had not seen), in order."""
+    if not statement_ids:
+        return []
+    query = select(col(BankTransaction.id)).where(col(BankTransaction.statement_id).in_(list(statement_ids)))
+    return [i for i in session.scalars(query.order_by(col(BankTransaction.id))) if i is not None]

@@ -515,7 +515,7 @@ def _store_window(
     pull.statement_id = stored.statement_id
     pull.cursor_after = account.sync_cursor
     if stored.new:
-        enqueue_after_commit(session, MATCH_TASK)
+        enqueue_after_commit(session, MATCH_TASK, statement_ids=[stored.statement_id])
 
 
 def _finish(session: Session, account: BankAccount, connection: BankConnection, pull: BankPull) -> None:

@@ -102,7 +102,7 @@ def _import(request: Request, session: Session, user: User, data: bytes, name: s
         session.rollback()
         return _refused(request, session, user, rejection_of(exc, name))
     if result.new:
-        enqueue_after_commit(session, MATCH_TASK)
+        enqueue_after_commit(session, MATCH_TASK, statement_ids=[s.statement_id for s in result.statements])
     ids = ",".join(str(s.statement_id) for s in result.statements)
     return redirect(f"{UI}/statements?shown={ids}")
 
