@@ -50,6 +50,11 @@ class Contract(SQLModel, table=True):
     currency: str | None = None
 
 
+def outstanding_minor(amount_minor: int, paid_minor: int) -> int:
+    """What is still to pay on an invoice; an overpayment leaves nothing outstanding (the rest is credit)."""
+    return max(amount_minor - paid_minor, 0)
+
+
 class Invoice(SQLModel, table=True):
     """A receivable (we issued it) or a payable (a supplier issued it to us).
 
@@ -101,7 +106,7 @@ class Invoice(SQLModel, table=True):
 
     @property
     def outstanding_minor(self) -> int:
-        return max(self.amount_minor - self.paid_minor, 0)
+        return outstanding_minor(self.amount_minor, self.paid_minor)
 
     def snapshot(self) -> dict[str, Any]:
         """The fields a journal event records before/after a change."""

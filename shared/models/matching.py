@@ -14,6 +14,11 @@ ALLOCATION_KINDS = ("auto", "suggested", "confirmed", "manual")
 EFFECTIVE_KINDS = ("auto", "confirmed", "manual")  # these move money; a suggestion does not
 
 
+def counts_as_paid(kind: str, reversed_at: datetime | None) -> bool:
+    """Whether an allocation counts towards its invoice's paid amount: effective and not reversed."""
+    return kind in EFFECTIVE_KINDS and reversed_at is None
+
+
 class Allocation(SQLModel, table=True):
     """Part (or all) of a bank line applied to an invoice — or, with kind ``suggested``, offered for review.
 

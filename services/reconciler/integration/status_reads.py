@@ -20,7 +20,8 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from services.reconciler.integration import schemas
-from shared.models.matching import EFFECTIVE_KINDS
+from shared.models.billing import outstanding_minor
+from shared.models.matching import counts_as_paid
 from shared.money import format_amount
 
 _CALL = "SELECT invoice_status(%s, %s, %s, %s)"
@@ -109,9 +110,7 @@ def invoice_of(row: dict[str, Any]) -> schemas.Invoice:
     """The API's invoice from ``invoice_status()``'s JSON (the same rules as ``views.invoices``)."""
     allocations = [_allocation(a) for a in row["allocations"] or ()]
     paid_on = [
-        a.payment.booking_date
-        for a in allocations
-        if a.kind in EFFECTIVE_KINDS and a.reversed_at is None and a.payment.booking_date
+        a.payment.booking_date for a in allocations if counts_as_paid(a.kind, a.reversed_at) and a.payment.booking_date
     ]
     currency = row["currency"]
     return schemas.Invoice(
@@ -121,7 +120,7 @@ def invoice_of(row: dict[str, Any]) -> schemas.Invoice:
         status=row["status"],
         amount=format_amount(row["amount_minor"], currency),
         paid=format_amount(row["paid_minor"], currency),
-        outstanding=format_amount(max(row["amount_minor"] - row["paid_minor"], 0), currency),
+        outstanding=format_amount(outstanding_minor(row["amount_minor"], row["paid_minor"]), currency),
         currency=currency,
         partner_id=row["partner_id"],
         partner_name=row["partner_name"],

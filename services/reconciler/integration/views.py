@@ -10,7 +10,7 @@ from sqlmodel import Session
 from services.reconciler.api.auth import Principal
 from services.reconciler.integration import repository, schemas, scope
 from shared.models import Allocation, BankAccount, BankTransaction, Contract, Invoice, Partner, Statement
-from shared.models.matching import EFFECTIVE_KINDS
+from shared.models.matching import counts_as_paid
 from shared.money import format_amount
 
 
@@ -49,7 +49,7 @@ def invoices(session: Session, rows: Sequence[Invoice], principal: Principal) ->
                 payment=_payment_ref(tx),
             )
         )
-        if a.kind in EFFECTIVE_KINDS and a.reversed_at is None and tx.booking_date:
+        if counts_as_paid(a.kind, a.reversed_at) and tx.booking_date:
             seen = last_paid.get(a.invoice_id)
             last_paid[a.invoice_id] = max(seen, tx.booking_date) if seen else tx.booking_date
     out: list[schemas.Invoice] = []
