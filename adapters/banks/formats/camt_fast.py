@@ -42,7 +42,7 @@ from adapters.banks.formats.camt_entries import (
 )
 from adapters.banks.formats.camt_shapes import ShapeBook, compile_shape
 from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
-from adapters.banks.formats.xmlsafe import is_well_formed
+from adapters.banks.formats.xmlsafe import is_well_formed, safe_parser
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
@@ -162,7 +162,7 @@ class _Document:
         self.pos = root.end()
         # What lxml writes for an entry's (and a report's) start tag: the root's namespace
         # declarations copied onto it. Asked of lxml itself, on the root's own start tag.
-        probe = etree.fromstring(f"{root[1]}<Ntry/><{self.report}/></Document>".encode(), _header_parser())
+        probe = etree.fromstring(f"{root[1]}<Ntry/><{self.report}/></Document>".encode(), safe_parser())
         self.ntry_open = etree.tostring(probe[0], encoding="unicode")[: -len("/>")]
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
         self.shapes = ShapeBook()
@@ -239,7 +239,7 @@ class _Document:
     def parse(self, content: str, open_tag: str) -> etree._Element:
         """An element made of ``open_tag``, ``content`` and its end tag, parsed safely."""
         name = open_tag[1:].split(" ", 1)[0]
-        return etree.fromstring(f"{open_tag}>{content}</{name}>".encode(), _header_parser())
+        return etree.fromstring(f"{open_tag}>{content}</{name}>".encode(), safe_parser())
 
     def entry(self, pos: int, element: str, own_account: str | None, out: list[StatementLine]) -> int:
         """Read the entry at ``text[pos]``, add its lines to ``out``; where it ends."""
@@ -320,15 +320,3 @@ def _nested(text: str, name: str, start: int, end: int) -> bool:
 
 def _shifted(line: int | None, offset: int) -> int | None:
     return None if line is None else line + offset
-
-
-def _header_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )

@@ -14,7 +14,7 @@ import codecs
 import io
 import re
 from collections.abc import Iterator, Sequence
-from typing import cast
+from typing import TypedDict, cast
 
 from lxml import etree
 
@@ -66,6 +66,35 @@ def refuse_doctype(data: bytes) -> None:
         )
 
 
+class SafeParserOptions(TypedDict):
+    resolve_entities: bool
+    no_network: bool
+    load_dtd: bool
+    dtd_validation: bool
+    huge_tree: bool
+    remove_comments: bool
+    remove_pis: bool
+
+
+# How every statement XML is read: entities never resolved, no DTD loaded, no network, libxml2's
+# size limits on (huge_tree=False), comments and processing instructions dropped. One place, so a
+# reader added later cannot forget one of them.
+SAFE_PARSER_OPTIONS: SafeParserOptions = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def safe_parser() -> etree.XMLParser:
+    """A parser with :data:`SAFE_PARSER_OPTIONS`, for small fragments read whole."""
+    return etree.XMLParser(**SAFE_PARSER_OPTIONS)
+
+
 def safe_iterparse(
     data: bytes, *, tags: Sequence[str], events: Sequence[str] = ("start", "end")
 ) -> Iterator[tuple[str, etree._Element]]:
@@ -76,18 +105,7 @@ def safe_iterparse(
     the line it reports. The caller clears what it has consumed.
     """
     refuse_doctype(data)
-    context = etree.iterparse(
-        io.BytesIO(data),
-        events=tuple(events),
-        tag=list(tags),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = etree.iterparse(io.BytesIO(data), events=tuple(events), tag=list(tags), **SAFE_PARSER_OPTIONS)
     checked = False
     try:
         for event, elem in context:
@@ -120,13 +138,7 @@ def is_well_formed(data: bytes) -> bool:
     parser = etree.XMLParser(
         # Only close(): lxml then leaves every SAX event in C (a full ParserTarget would call Python).
         target=cast("etree.ParserTarget", _Discard()),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
+        **SAFE_PARSER_OPTIONS,
     )
     try:
         etree.fromstring(data, parser)
