@@ -132,27 +132,32 @@ ApiPrincipal = Annotated[Principal, Depends(authenticate)]
 InternalPrincipal = Annotated[Principal, Depends(authenticate_internal)]
 
 
+def error_response(exc: SverkaError) -> JSONResponse:
+    """The error body with the headers a client needs to act: how to authenticate (401), when to
+    come back (429). The app's handlers answer with it, and so do the status reads, which build
+    their answer without going through the handlers."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    elif isinstance(exc, RateLimited):
+        headers["Retry-After"] = exc.retry_after
+    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status_code, headers=headers)
+
+
 def install_auth_error_handlers(app: FastAPI) -> None:
     """401 says how to authenticate; 429 says when to come back (headers the shared handler does not set);
     a number out of the database's range is the client's 422, not our 500."""
 
     @app.exception_handler(Unauthenticated)
-    async def _unauthenticated(_: Request, exc: Unauthenticated) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.field), status_code=401, headers={"WWW-Authenticate": "Bearer"}
-        )
+    @app.exception_handler(RateLimited)
+    async def _auth(_: Request, exc: SverkaError) -> JSONResponse:
+        return error_response(exc)
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(DataError)
     async def _out_of_range(_: Request, exc: Exception) -> JSONResponse:
         # A number the database cannot hold (an id past 32/64 bits) in a route that did not bound it.
         return JSONResponse(error_body("invalid_input", "a number is out of range"), status_code=422)
-
-    @app.exception_handler(RateLimited)
-    async def _limited(_: Request, exc: RateLimited) -> JSONResponse:
-        return JSONResponse(
-            error_body(exc.code, exc.message, exc.field), status_code=429, headers={"Retry-After": exc.retry_after}
-        )
 
 
 def api_key_dependencies(router: APIRouter) -> list[Any]:

@@ -19,7 +19,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from psycopg import Error as PsycopgError
 from sqlmodel import Session
@@ -28,15 +28,15 @@ from services.reconciler.api.auth import (
     NO_KEY,
     UNKNOWN_KEY,
     Principal,
-    RateLimited,
     Unauthenticated,
     authenticate,
     bearer,
     bucket_of,
+    error_response,
     limiter_of,
     refuse_if_limited,
 )
-from services.reconciler.api.errors import database_unavailable_response, error_body
+from services.reconciler.api.errors import database_unavailable_response
 from services.reconciler.api.params import RowId
 from services.reconciler.apikeys.service import KEY_PREFIX, hash_key
 from services.reconciler.integration import reads, status_reads
@@ -132,16 +132,6 @@ async def _reply(
 
 def invoice_response(invoice: Invoice) -> Response:
     return Response(invoice.model_dump_json(), media_type="application/json")
-
-
-def error_response(exc: SverkaError) -> JSONResponse:
-    """What the app's exception handlers answer for these errors (``auth.install_auth_error_handlers``)."""
-    headers: dict[str, str] = {}
-    if isinstance(exc, Unauthenticated):
-        headers["WWW-Authenticate"] = "Bearer"
-    elif isinstance(exc, RateLimited):
-        headers["Retry-After"] = exc.retry_after
-    return JSONResponse(error_body(exc.code, exc.message, exc.field), status_code=exc.status_code, headers=headers)
 
 
 async def _sync_reply(request: Request, credentials: HTTPAuthorizationCredentials | None, read: SyncRead) -> Response:
