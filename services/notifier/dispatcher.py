@@ -32,7 +32,7 @@ from services.notifier.delivery import HttpOutcome, Sender
 from services.notifier.mail import repository as mail_repository
 from services.notifier.mail.dispatch import MailDispatcher
 from services.notifier.repository import DeliveryJob
-from services.notifier.retry import GONE, RetryPolicy, is_retryable, is_success, parse_retry_after
+from services.notifier.retry import GONE, RetryPolicy, count_outcome, is_retryable, is_success, parse_retry_after
 from shared import journal
 from shared.config import Settings, get_settings
 from shared.db import session_scope
@@ -287,13 +287,7 @@ class Dispatcher:
                 disable_after=timedelta(seconds=self.settings.webhook_disable_after_failing_seconds),
             )
         with self._summary_lock:  # lanes finish attempts in several threads
-            summary.attempts += 1
-            if verdict.outcome == "delivered":
-                summary.delivered += 1
-            elif verdict.outcome == "retry":
-                summary.retrying += 1
-            else:
-                summary.failed += 1
+            count_outcome(summary, verdict.outcome)
             if disabled:
                 summary.endpoints_disabled.append(job.endpoint_id)
 
@@ -315,18 +309,11 @@ class Dispatcher:
 def deal_into_lanes(jobs: Sequence[DeliveryJob], per_endpoint: int) -> list[list[DeliveryJob]]:
     """Each endpoint's jobs dealt round-robin into up to ``per_endpoint`` lanes, claim order kept in
     each lane; lanes of different endpoints interleaved, so the first ones started cover many endpoints."""
-    by_endpoint: dict[int, list[list[DeliveryJob]]] = {}
+    by_endpoint: dict[int, list[DeliveryJob]] = {}
     for job in jobs:
-        lanes = by_endpoint.setdefault(job.endpoint_id, [])
-        count = sum(len(lane) for lane in lanes)
-        if len(lanes) < per_endpoint:
-            lanes.append([job])
-        else:
-            lanes[count % per_endpoint].append(job)
-    interleaved: list[list[DeliveryJob]] = []
-    for depth in range(per_endpoint):
-        interleaved.extend(lanes[depth] for lanes in by_endpoint.values() if depth < len(lanes))
-    return interleaved
+        by_endpoint.setdefault(job.endpoint_id, []).append(job)
+    lanes_of = [[own[n::per_endpoint] for n in range(min(per_endpoint, len(own)))] for own in by_endpoint.values()]
+    return [lanes[depth] for depth in range(per_endpoint) for lanes in lanes_of if depth < len(lanes)]
 
 
 def drain(**options: Any) -> DrainSummary:

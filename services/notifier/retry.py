@@ -14,6 +14,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 from shared.config import Settings
 
@@ -79,3 +80,23 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:  # an HTTP date is GMT by definition
         return None
     return max((when - now).total_seconds(), 0.0)
+
+
+class OutcomeCounts(Protocol):
+    """What a delivery pass counts (webhooks' and emails' summaries both)."""
+
+    attempts: int
+    delivered: int
+    retrying: int
+    failed: int
+
+
+def count_outcome(counts: OutcomeCounts, outcome: str) -> None:
+    """One attempt more, and its verdict's outcome (``delivered | retry | failed``)."""
+    counts.attempts += 1
+    if outcome == "delivered":
+        counts.delivered += 1
+    elif outcome == "retry":
+        counts.retrying += 1
+    else:
+        counts.failed += 1

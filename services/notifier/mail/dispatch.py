@@ -25,7 +25,7 @@ from sqlmodel import Session
 from services.notifier.mail import repository
 from services.notifier.mail.compose import ComposedEmail, compose
 from services.notifier.mail.smtp import SmtpOutcome, SmtpSender
-from services.notifier.retry import RetryPolicy
+from services.notifier.retry import RetryPolicy, count_outcome
 from shared import journal
 from shared.config import Settings, get_settings
 from shared.db import session_scope
@@ -214,13 +214,7 @@ class MailDispatcher:
                 policy=self.policy,
                 rng=self.rng,
             )
-        summary.attempts += 1
-        if verdict.outcome == "delivered":
-            summary.delivered += 1
-        elif verdict.outcome == "retry":
-            summary.retrying += 1
-        else:
-            summary.failed += 1
+        count_outcome(summary, verdict.outcome)
 
 
 def deliver_due_emails(**options: Any) -> MailSummary:
