@@ -42,10 +42,7 @@ Scope = dict[str, Any]
 
 def by_number_params(query_string: bytes) -> dict[str, str] | None:
     """``number`` (and ``direction``) when the query is one FastAPI would accept as is, else None."""
-    try:
-        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, strict_parsing=False)
-    except UnicodeDecodeError:  # pragma: no cover - latin-1 decodes any byte
-        return None
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)  # latin-1 decodes any byte
     params = dict(pairs)
     if len(params) != len(pairs):
         return None  # a repeated parameter: FastAPI's rules decide which one counts
