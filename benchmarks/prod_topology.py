@@ -39,6 +39,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -300,33 +301,37 @@ def _targets(engine: Any, root: Path) -> Path:
     return path
 
 
-def _load(url: str, key: str, targets: Path, **options: Any) -> dict[str, Any]:
-    """Run :mod:`benchmarks.prod_load` as a second process; its JSON, with its own CPU seconds."""
+def _with_generator_cpu(generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``generate()``'s result, with the CPU seconds its child processes (the load generator) used."""
     import resource
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    result = generate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["load_generator_cpu_seconds"] = round(cpu, 1)
+    return result
+
+
+def _load(url: str, key: str, targets: Path, **options: Any) -> dict[str, Any]:
+    """Run :mod:`benchmarks.prod_load` as a second process; its JSON, with its own CPU seconds."""
     cmd = [sys.executable, "-m", "benchmarks.prod_load", "--url", url, "--key", key, "--targets", str(targets)]
     for name, value in options.items():
         if value is not None:
             cmd += [f"--{name.replace('_', '-')}", str(value)]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)  # noqa: S603
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result: dict[str, Any] = json.loads(done.stdout)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result["load_generator_cpu_seconds"] = round(cpu, 1)
-    return result
+
+    def generate() -> dict[str, Any]:
+        done = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)  # noqa: S603
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+    return _with_generator_cpu(generate)
 
 
 def _wrk(url: str, key: str, targets: Path, *, seconds: float, connections: int) -> dict[str, Any]:
     """:func:`benchmarks.prod_wrk.run`, with wrk's own CPU seconds."""
-    import resource
-
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    result = prod_wrk.run(url, key, json.loads(targets.read_text()), seconds=seconds, connections=connections)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    result["load_generator_cpu_seconds"] = round(cpu, 1)
-    return result
+    paths = json.loads(targets.read_text())
+    return _with_generator_cpu(lambda: prod_wrk.run(url, key, paths, seconds=seconds, connections=connections))
 
 
 def _closed_loop(topology: LocalTopology, key: str, targets: Path, sizes: Sizes, connections: int) -> dict[str, Any]:
