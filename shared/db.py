@@ -7,12 +7,11 @@ and PostgreSQL (production); the few dialect differences live here.
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import JSON, Table, event
+from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -146,56 +145,58 @@ def insert_ignoring_conflicts(
     session.execute(stmt, list(rows))
 
 
-_staging_tables = itertools.count(1)
-
-
 def bulk_insert_ignoring_conflicts(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
+    session: Session, table: Table, rows: Iterable[dict[str, Any]], conflict_columns: Sequence[str]
 ) -> None:
-    """:func:`insert_ignoring_conflicts` for many rows (a statement's lines): on PostgreSQL by ``COPY``.
+    """:func:`insert_ignoring_conflicts` for many rows (a statement's lines), taken from ``rows`` as needed.
 
-    Why: one ``INSERT … ON CONFLICT`` per row spends most of an import in per-statement work on
-    the server. Here the rows are copied into a temporary table of the transaction, then moved with
-    a single ``INSERT … SELECT … ON CONFLICT DO NOTHING`` in their order: the same rows, the same
-    constraint deciding duplicates (against any import, even a concurrent one), a fraction of the
-    time (docs/benchmarks.md, "Import into PostgreSQL"). SQLite takes the plain path.
+    On PostgreSQL by ``COPY`` into a staging table, chunk by chunk, each stored while the next is
+    built (``shared/db_bulk.py`` says why); SQLite takes the plain path, a chunk at a time.
     """
-    if not rows:
-        return
-    if not is_postgres(session):
-        for start in range(0, len(rows), 5000):
-            insert_ignoring_conflicts(session, table, rows[start : start + 5000], conflict_columns)
-        return
-    from psycopg.types.json import Jsonb
+    from shared import db_bulk
 
-    names = list(rows[0])
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON | postgresql.JSONB)}
-    wrap = [name in json_columns for name in names]
-    staging = f"staging_{table.name}_{next(_staging_tables)}"
-    listed = ", ".join(names)
+    row_chunks = db_bulk.chunks(rows)
+    if not is_postgres(session):
+        for chunk in row_chunks:
+            insert_ignoring_conflicts(session, table, chunk, conflict_columns)
+        return
     driver = session.connection().connection.driver_connection
     assert driver is not None, "a session in a transaction has its connection"
-    with driver.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA")
-        cursor.execute(f"ALTER TABLE {staging} ADD COLUMN staged_order integer")
-        with cursor.copy(f"COPY {staging} ({listed}, staged_order) FROM STDIN") as copy:
-            for order, row in enumerate(rows):
-                values = [Jsonb(row[n]) if w else row[n] for n, w in zip(names, wrap, strict=True)]
-                copy.write_row((*values, order))
-        cursor.execute(
-            f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {staging} ORDER BY staged_order"
-            f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
-        )
+    db_bulk.copy_ignoring_conflicts(driver, table, row_chunks, conflict_columns)
 
 
 def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Bulk INSERT that hands back the new primary keys in the order of ``rows``."""
+    """Bulk INSERT that hands back the new primary keys in the order of ``rows``.
+
+    PostgreSQL returns them in parameter order. SQLite cannot in one batch (SQLAlchemy then falls
+    back to one INSERT per row, which dominated storing a matcher run); there each chunk is one
+    ``executemany`` and its ids are read back: a transaction that writes holds SQLite's only write
+    lock, so its rows take consecutive ids in the order they were inserted — checked, not assumed.
+    """
     ids: list[int] = []
+    sqlite_ids = not is_postgres(session)
     for start in range(0, len(rows), 5000):
         chunk = list(rows[start : start + 5000])
+        if sqlite_ids:
+            ids.extend(_insert_reading_back_sqlite_ids(session, table, chunk))
+            continue
         result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
         ids.extend(int(r[0]) for r in result)
     return ids
+
+
+def _insert_reading_back_sqlite_ids(session: Session, table: Table, chunk: list[dict[str, Any]]) -> range:
+    from sqlalchemy import func, select
+
+    if any("id" in row for row in chunk):
+        raise ValueError("insert_returning_ids assigns the ids; rows must not carry their own")
+    session.execute(table.insert(), chunk)
+    last = int(session.execute(select(func.max(table.c.id))).scalar_one())
+    first = last - len(chunk) + 1
+    stored = session.execute(select(func.count()).where(table.c.id.between(first, last))).scalar_one()
+    if stored != len(chunk):
+        raise RuntimeError(f"{table.name}: the new rows did not take consecutive ids ({stored} of {len(chunk)})")
+    return range(first, last + 1)
 
 
 def columns(*attributes: Any) -> list[Any]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlmodel import Session, col
 
 from shared.db import is_postgres
@@ -33,24 +33,18 @@ def jsonable(value: Any) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
-def _canonical(event: JournalEvent) -> bytes:
-    occurred = event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds")
-    body = {
-        "seq": event.seq,
-        "occurred_at": occurred,
-        "actor": event.actor,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "before": event.before,
-        "after": event.after,
-        "prev_hash": event.prev_hash,
-    }
+_HASHED = ("seq", "occurred_at", "actor", "action", "entity_type", "entity_id", "before", "after", "prev_hash")
+
+
+def _canonical(fields: Mapping[str, Any]) -> bytes:
+    """The bytes an event's hash covers: its fields (not the hash itself) as sorted, compact JSON."""
+    body = {name: fields[name] for name in _HASHED}
+    body["occurred_at"] = fields["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def event_hash(event: JournalEvent) -> str:
-    return hashlib.sha256(_canonical(event)).hexdigest()
+    return hashlib.sha256(_canonical({name: getattr(event, name) for name in _HASHED})).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,35 +69,47 @@ def _chain_head(session: Session) -> tuple[int, str]:
     return (head[0], head[1]) if head else (0, GENESIS_HASH)
 
 
-def record_many(session: Session, changes: Iterable[Change]) -> list[JournalEvent]:
-    """Append events in order, in the caller's transaction (flushed, not committed)."""
-    seq, prev = _chain_head(session)
-    now = utcnow()
-    events: list[JournalEvent] = []
-    for change in changes:
-        seq += 1
-        event = JournalEvent(
-            seq=seq,
-            occurred_at=now,
-            actor=change.actor,
-            action=change.action,
-            entity_type=change.entity_type,
-            entity_id=str(change.entity_id),
-            before=jsonable(change.before),
-            after=jsonable(change.after),
-            prev_hash=prev,
-            hash="",
-        )
-        event.hash = event_hash(event)
-        prev = event.hash
-        events.append(event)
-    session.add_all(events)
-    session.flush()
-    return events
+def record_many(session: Session, changes: Iterable[Change]) -> int:
+    """Append events in order, in the caller's transaction (written, not committed); how many.
+
+    Written as plain rows in one multi-row statement, not as ORM objects: an import or a matcher
+    run journals one event per invoice or allocation, and building and flushing an ORM object
+    each cost several times the hashing itself (docs/benchmarks.md, "Reconciliation flow").
+    """
+    rows = _append(session, changes)
+    return len(rows)
 
 
 def record(session: Session, change: Change) -> JournalEvent:
-    return record_many(session, [change])[0]
+    """Append one event; a copy of the stored row (the row itself is written by then)."""
+    (row,) = _append(session, [change])
+    return JournalEvent(**row)
+
+
+def _append(session: Session, changes: Iterable[Change]) -> list[dict[str, Any]]:
+    session.flush()  # what the events describe is written first (and the head read below sees it)
+    seq, prev = _chain_head(session)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        seq += 1
+        row = {
+            "seq": seq,
+            "occurred_at": now,
+            "actor": change.actor,
+            "action": change.action,
+            "entity_type": change.entity_type,
+            "entity_id": str(change.entity_id),
+            "before": None if change.before is None else jsonable(change.before),
+            "after": None if change.after is None else jsonable(change.after),
+            "prev_hash": prev,
+        }
+        row["hash"] = prev = hashlib.sha256(_canonical(row)).hexdigest()
+        rows.append(row)
+    table = JournalEvent.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

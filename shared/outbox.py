@@ -18,11 +18,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from shared.config import get_settings
 from shared.journal import jsonable
+from shared.models.columns import utcnow
 from shared.models.notify import OutboxEvent
 from shared.tasks import enqueue_after_commit
 
@@ -31,18 +32,40 @@ _RELAY_ASKED = "sverka.outbox.relay_asked"  # Session.info: this transaction alr
 
 
 def emit(session: Session, event_type: str, payload: dict[str, Any]) -> OutboxEvent:
-    return emit_many(session, [(event_type, payload)])[0]
+    """Write one event (an ORM object of the session, for callers that go on using it)."""
+    row = OutboxEvent(event_id=str(uuid.uuid4()), event_type=event_type, payload=jsonable(payload))
+    session.add(row)
+    _relay_after_commit(session)
+    return row
 
 
-def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) -> list[OutboxEvent]:
+def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Write many events as plain rows in multi-row statements; their event ids, in order.
+
+    A matcher run announces one event per allocation and per invoice whose status changed: as ORM
+    objects, building and flushing them cost more than deciding the payments.
+    """
+    now = utcnow()
     rows = [
-        OutboxEvent(event_id=str(uuid.uuid4()), event_type=event_type, payload=jsonable(payload))
+        {
+            "event_id": str(uuid.uuid4()),
+            "event_type": event_type,
+            "payload": jsonable(payload),
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "published_at": None,
+        }
         for event_type, payload in events
     ]
-    session.add_all(rows)
-    if rows:
-        _relay_after_commit(session)
-    return rows
+    if not rows:
+        return []
+    session.flush()  # the ORM's pending changes first, in the order they were made
+    table = OutboxEvent.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(table), rows[start : start + 5000])
+    _relay_after_commit(session)
+    return [row["event_id"] for row in rows]
 
 
 def _relay_after_commit(session: Session) -> None:

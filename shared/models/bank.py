@@ -77,7 +77,7 @@ class BankTransaction(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    bank_account_id: int = Field(foreign_key="bank_account.id", index=True)
+    bank_account_id: int = Field(foreign_key="bank_account.id")  # indexed first in ix_bank_transaction_account_day
     statement_id: int = Field(foreign_key="statement.id", index=True)
     dedupe_key: str = Field(unique=True)
     bank_ref: str | None = Field(default=None, index=True)
@@ -86,7 +86,7 @@ class BankTransaction(SQLModel, table=True):
     amount_minor: int = Field(sa_column=money_column())  # signed: negative = money leaving our account
     currency: str
     counterparty_name: str | None = None
-    counterparty_account: str | None = Field(default=None, index=True)
+    counterparty_account: str | None = None
     counterparty_tax_id: str | None = Field(default=None, index=True)
     purpose: str | None = Field(default=None, sa_column=text_column())
     details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))

@@ -47,9 +47,9 @@ PROBE = "fault.probe"  # an event type of its own: internal endpoints receive un
 def emit_events(engine: Engine, run: str, first: int, count: int) -> list[str]:
     """``count`` events written in one transaction, through the same function the reconciler uses."""
     with Session(engine) as session:
-        rows = outbox.emit_many(session, [(PROBE, {"run": run, "n": n}) for n in range(first, first + count)])
+        event_ids = outbox.emit_many(session, [(PROBE, {"run": run, "n": n}) for n in range(first, first + count)])
         session.commit()
-        return [row.event_id for row in rows]
+        return event_ids
 
 
 class Killer(threading.Thread):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import select
-from sqlmodel import col
+import pytest
+from sqlalchemy import select, text
+from sqlmodel import Session, col
 
+from shared import db_bulk
 from shared.db import bulk_insert_ignoring_conflicts, session_scope
 from shared.models import BankAccount, BankTransaction, Statement
 from shared.models.columns import utcnow
@@ -63,3 +68,104 @@ def test_rows_go_in_once_in_their_order_with_their_values(database_url: str) -> 
     )
     assert first.details == {"kbk": None, "priority": "5", "nested": {"n": 0}}
     assert stored[3].amount_minor == 101 and stored[3].booking_date == date(2026, 5, 20)
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_line_stored_by_a_concurrent_import_meanwhile_is_kept_once(database_url: str) -> None:
+    """A line stored by another transaction that commits meanwhile is kept once; the rest go in.
+
+    PostgreSQL only: SQLite lets one writer at a time, so the race cannot happen there.
+    """
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    with session_scope() as session:
+        account = BankAccount(number="40702810900000000002", currency="RUB")
+        session.add(account)
+        session.flush()
+        statement = Statement(
+            bank_account_id=account.id or 0, source="file", format="1c", file_hash="h", imported_by="t"
+        )
+        session.add(statement)
+        session.flush()
+        session.expunge(statement)  # its ids are read after this session ended
+    first_stored, second_done = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def second_import() -> None:
+        try:
+            with session_scope() as session:
+                first_stored.wait(10)  # "x" is stored but not committed: invisible to this lookup
+                bulk_insert_ignoring_conflicts(session, table, _lines(statement, ["y", "x", "z"]), ["dedupe_key"])
+        except BaseException as exc:  # reported by the test thread below
+            errors.append(exc)
+        finally:
+            second_done.set()
+
+    worker = threading.Thread(target=second_import)
+    worker.start()
+    with session_scope() as session:
+        bulk_insert_ignoring_conflicts(session, table, _lines(statement, ["x"]), ["dedupe_key"])
+        session.flush()
+        first_stored.set()
+        _wait_for_a_lock_waiter(session)  # the second import's copy now waits on our "x"
+    worker.join(20)
+    assert second_done.is_set() and not errors, errors
+    with session_scope() as session:
+        stored = [t.dedupe_key for t in session.scalars(select(BankTransaction).order_by(col(BankTransaction.id)))]
+    assert stored == ["x", "y", "z"]
+
+
+def _wait_for_a_lock_waiter(session: Session, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    query = text("SELECT count(*) FROM pg_locks WHERE NOT granted")  # live, unlike pg_stat_activity's snapshot
+    while time.monotonic() < deadline:
+        if session.execute(query).scalar_one():
+            return
+        time.sleep(0.05)
+    raise AssertionError("the concurrent import never waited for the uncommitted line")
+
+
+def test_rows_stored_chunk_by_chunk_keep_their_order_and_each_key_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db_bulk, "CHUNK_ROWS", 2)  # 7 rows: four chunks, repeats across their edges
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    with session_scope() as session:
+        statement = _statement(session, "40702810900000000003")
+        rows = _lines(statement, ["a", "b", "b", "c", "a", "d", "e"])
+        bulk_insert_ignoring_conflicts(session, table, iter(rows), ["dedupe_key"])
+    with session_scope() as session:
+        stored = list(session.scalars(select(BankTransaction).order_by(col(BankTransaction.id))))
+    assert [(t.dedupe_key, t.amount_minor) for t in stored] == [
+        ("a", 100),
+        ("b", 101),
+        ("c", 103),
+        ("d", 105),
+        ("e", 106),
+    ]
+
+
+def test_a_failure_while_rows_are_built_stores_none_of_them(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_bulk, "CHUNK_ROWS", 2)
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    with session_scope() as session:
+        statement = _statement(session, "40702810900000000004")
+
+    def rows_then_a_broken_line() -> Iterator[dict[str, object]]:
+        yield from _lines(statement, ["a", "b", "c"])  # the first chunk is already being stored
+        raise ValueError("line 4: not a date")
+
+    with pytest.raises(ValueError, match="line 4"), session_scope() as session:
+        bulk_insert_ignoring_conflicts(session, table, rows_then_a_broken_line(), ["dedupe_key"])
+    with session_scope() as session:
+        assert list(session.scalars(select(BankTransaction))) == []
+
+
+def _statement(session: Session, account_number: str) -> Statement:
+    account = BankAccount(number=account_number, currency="RUB")
+    session.add(account)
+    session.flush()
+    statement = Statement(bank_account_id=account.id or 0, source="file", format="1c", file_hash="h", imported_by="t")
+    session.add(statement)
+    session.flush()
+    session.expunge(statement)  # read after this session ends
+    return statement

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 
@@ -48,12 +48,10 @@ def line_fingerprint(
     )
 
 
-def dedupe_keys(fingerprints: Iterable[str]) -> list[str]:
-    """One key per line, in order; identical fingerprints get ordinals 0, 1, 2, …"""
+def iter_dedupe_keys(fingerprints: Iterable[str]) -> Iterator[str]:
+    """One key per line, in order; identical fingerprints get ordinals 0, 1, 2, … (lazily: see the importer)."""
     seen: Counter[str] = Counter()
-    keys = []
     for fp in fingerprints:
         ordinal = seen[fp]
         seen[fp] += 1
-        keys.append(hashlib.sha256(f"{fp}\x1e{ordinal}".encode()).hexdigest()[:40])
-    return keys
+        yield hashlib.sha256(f"{fp}\x1e{ordinal}".encode()).hexdigest()[:40]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -36,7 +36,7 @@ def add(session: Session, row: BankAccount | Statement) -> None:
     session.flush()
 
 
-def insert_lines(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def insert_lines(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped."""
     table = BankTransaction.__table__  # type: ignore[attr-defined]
     bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])

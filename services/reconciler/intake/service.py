@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlmodel import Session
 from adapters.banks.base import ParsedFile, ParsedStatement, ParseError, StatementLine
 from adapters.banks.formats import parse_bytes
 from services.reconciler.intake import repository
-from services.reconciler.intake.dedupe import dedupe_keys, line_fingerprint
+from services.reconciler.intake.dedupe import iter_dedupe_keys, line_fingerprint
 from shared import journal, outbox
 from shared.config import get_settings
 from shared.errors import StatementRejected
@@ -146,8 +147,8 @@ def _store_statement(
         imported_by=actor,
     )
     repository.add(session, row)
-    amounts = [_minor(ln, ln.currency or currency, filename) for ln in booked]
-    keys = dedupe_keys(
+    amounts = [_minor(ln, ln.currency or currency, filename) for ln in booked]  # every refusal before storing
+    keys = iter_dedupe_keys(
         line_fingerprint(
             account.number,
             ln.currency or currency,
@@ -158,14 +159,15 @@ def _store_statement(
         )
         for ln, amount in zip(booked, amounts, strict=True)
     )
-    rows = [
-        _line_row(ln, amount, key, account.id or 0, row.id or 0, ln.currency or currency)
+    now = utcnow()  # one import, one instant: every line of it was stored by the same transaction
+    rows = (  # built while the previous chunk is being stored (shared/db_bulk.py)
+        _line_row(ln, amount, key, account.id or 0, row.id or 0, ln.currency or currency, now)
         for ln, amount, key in zip(booked, amounts, keys, strict=True)
         if amount != 0  # a zero line moves no money; formats that emit them keep them in raw only
-    ]
+    )
     repository.insert_lines(session, rows)
     new = repository.count_lines_of_statement(session, row.id or 0)
-    row.new_count, row.duplicate_count = new, len(rows) - new
+    row.new_count, row.duplicate_count = new, sum(1 for a in amounts if a != 0) - new
     session.add(row)
     journal.record(
         session,
@@ -204,7 +206,13 @@ def _balance(value: Decimal | None, currency: str) -> int | None:
 
 
 def _line_row(
-    line: StatementLine, amount_minor: int, key: str, account_id: int, statement_id: int, currency: str
+    line: StatementLine,
+    amount_minor: int,
+    key: str,
+    account_id: int,
+    statement_id: int,
+    currency: str,
+    created_at: datetime,
 ) -> dict[str, Any]:
     return {
         "bank_account_id": account_id,
@@ -224,5 +232,5 @@ def _line_row(
         "source_line": line.source_line,
         "allocated_minor": 0,
         "match_status": "unmatched",
-        "created_at": utcnow(),
+        "created_at": created_at,
     }
