@@ -68,13 +68,14 @@ class _FlatPlan:
     pick_firsts: Callable[[Sequence[str]], tuple[str, ...]]
 
     def build(self, groups: Sequence[str], *, tidy: bool) -> Fields:
+        many: dict[str, Sequence[str]] = {path: pick(groups) for path, pick in self.multiples}
+        if tidy:
+            # Every text is its own stripped first one: the map of firsts is all there is to
+            # build, besides the few repeated paths.
+            return Fields(dict(zip(self.paths, self.pick_firsts(groups), strict=True)), many)
         # zip() of one sequence yields 1-tuples: a path with one text gets a 1-tuple, in C.
-        flat: dict[str, Sequence[str]] = dict(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
-        for path, pick in self.multiples:
-            flat[path] = pick(groups)
-        if not tidy:
-            return fields_of(flat)
-        return Fields(flat, dict(zip(self.paths, self.pick_firsts(groups), strict=True)))
+        many.update(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
+        return fields_of(many)
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
