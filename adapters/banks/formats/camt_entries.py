@@ -175,6 +175,15 @@ def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
         raise ParseError(f"amount {raw[:40]!r} is not a decimal", element=element, line=line) from None
 
 
+def signed(sign: int, amount: Decimal) -> Decimal:
+    """``sign * amount`` for a sign of ±1, without turning the int into a Decimal first.
+
+    ``copy_negate`` flips only the sign, exactly as multiplying by -1 does (a zero becomes
+    ``-0.00``, where unary minus would give ``0.00``); the amounts are exact, so nothing rounds.
+    """
+    return amount if sign > 0 else amount.copy_negate()
+
+
 def parse_date(raw: str | None, *, element: str, line: int | None) -> date | None:
     """The calendar date of an ISO date or date-time (``2024-03-14``, ``…T10:00:00+02:00``).
 
@@ -418,7 +427,7 @@ def _tx_amount(tx: Fields, entry_ccy: str | None, entry_sign: int, *, element: s
         if raw is None or (entry_ccy is not None and currency_code(get(path + "@Ccy")) != entry_ccy):
             continue
         sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line, default=entry_sign)
-        return sign * parse_amount(raw, element=f"{element}/{path}", line=line)
+        return signed(sign, parse_amount(raw, element=f"{element}/{path}", line=line))
     return None
 
 
@@ -485,7 +494,7 @@ def lines_of_entry(
     """
     get = entry.first.get
     sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
-    amount = sign * parse_amount(get("Amt"), element=f"{element}/Amt", line=line_no)
+    amount = signed(sign, parse_amount(get("Amt"), element=f"{element}/Amt", line=line_no))
     currency = currency_code(get("Amt@Ccy"))
     reversal = (get("RvslInd") or "").lower() in {"true", "1"}
     status, status_code = status_of(entry)
