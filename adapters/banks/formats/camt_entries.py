@@ -126,17 +126,28 @@ def flatten(elem: etree._Element, strip: int, batch: list[etree._Element] | None
 
 
 class Fields:
-    """The leaf texts of an entry (or of one transaction): all of them, and the first of each path.
+    """The leaf texts of an entry (or of one transaction): the first of each path, and all of them.
 
     Reading an entry asks for some sixty single values and a few lists; ``first`` answers the
-    former with one dict look-up each (most paths asked for are absent), computed once.
+    former with one dict look-up each (most paths asked for are absent). ``many`` holds every
+    path whose texts are not simply its first one: all paths for a tree walk (texts may be
+    blank or padded there), only the repeated ones for a compiled shape that takes tidy texts
+    only (there a single text *is* its stripped first one, so no second map is built per entry).
     """
 
-    __slots__ = ("first", "values")
+    __slots__ = ("first", "many")
 
-    def __init__(self, values: Flat, first: dict[str, str]) -> None:
-        self.values = values  # path → every text, in document order
+    def __init__(self, first: dict[str, str], many: Flat) -> None:
         self.first = first  # path → the first non-blank text, stripped (absent when there is none)
+        self.many = many
+
+    def texts(self, path: str) -> Sequence[str]:
+        """Every text at ``path``, in document order (as :func:`flatten` collects them)."""
+        found = self.many.get(path)
+        if found is not None:
+            return found
+        one = self.first.get(path)
+        return () if one is None else (one,)
 
 
 def fields_of(flat: Flat) -> Fields:
@@ -148,7 +159,7 @@ def fields_of(flat: Flat) -> Fields:
             if value:
                 firsts[path] = value
                 break
-    return Fields(flat, firsts)
+    return Fields(firsts, flat)
 
 
 def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
@@ -162,6 +173,15 @@ def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
         return Decimal(raw)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
         raise ParseError(f"amount {raw[:40]!r} is not a decimal", element=element, line=line) from None
+
+
+def signed(sign: int, amount: Decimal) -> Decimal:
+    """``sign * amount`` for a sign of ±1, without turning the int into a Decimal first.
+
+    ``copy_negate`` flips only the sign, exactly as multiplying by -1 does (a zero becomes
+    ``-0.00``, where unary minus would give ``0.00``); the amounts are exact, so nothing rounds.
+    """
+    return amount if sign > 0 else amount.copy_negate()
 
 
 def parse_date(raw: str | None, *, element: str, line: int | None) -> date | None:
@@ -271,12 +291,15 @@ def _tax_id_paths(prefix: str) -> tuple[tuple[str, str, str], ...]:
     )
 
 
-def _flat_tax_id(flat: Flat, paths: tuple[tuple[str, str, str], ...]) -> str | None:
+def _flat_tax_id(fields: Fields, paths: tuple[tuple[str, str, str], ...]) -> str | None:
+    texts = fields.texts
+    first = fields.first
     for ids_path, codes_path, proprietary_path in paths:
-        ids = flat.get(ids_path)
-        if not ids:
+        # Without a first (non-blank) id there is nothing to return: skip the lists.
+        if ids_path not in first:
             continue
-        schemes = flat.get(codes_path) or flat.get(proprietary_path)
+        ids = texts(ids_path)
+        schemes = texts(codes_path) or texts(proprietary_path)
         # Several Othr identifiers pair with their schemes by position only when each has one.
         if schemes and len(schemes) == len(ids):
             for value, scheme in zip(ids, schemes, strict=True):
@@ -327,10 +350,12 @@ def party_of(tx: Fields, role: str) -> Party | None:
     # camt v08+ wraps the party in a Party40Choice: <Dbtr><Pty>…</Pty></Dbtr>.
     tax_paths = paths.tax_ids
     name = get(paths.name)
-    if name is None and paths.wrapped_name in tx.values:
+    if name is None and tx.texts(paths.wrapped_name):
         tax_paths = paths.wrapped_tax_ids
         name = get(paths.wrapped_name)
-    tax_id = _flat_tax_id(tx.values, tax_paths) or _flat_tax_id(tx.values, paths.wrapped_tax_ids)
+    tax_id = _flat_tax_id(tx, tax_paths)
+    if tax_id is None and tax_paths is not paths.wrapped_tax_ids:
+        tax_id = _flat_tax_id(tx, paths.wrapped_tax_ids)
     account = _flat_account(tx.first, paths.accounts)
     if name is None and account is None and tax_id is None:
         return None
@@ -339,28 +364,22 @@ def party_of(tx: Fields, role: str) -> Party | None:
     # Russian banks identify themselves by BIK through the RUCBC clearing system.
     if clr_system is not None and clr_system.upper() == "RUCBC":
         clearing = get(paths.clearing_member)
-    return Party(
-        name=name,
-        account=account,
-        tax_id=tax_id,
-        bic=get(paths.bic) or get(paths.bic_v01),
-        bank_name=get(paths.bank_name),
-        bank_clearing_id=clearing,
-    )
+    # Positional, in Party's field order (keywords cost more, twice a line).
+    return Party(name, account, tax_id, get(paths.bic) or get(paths.bic_v01), get(paths.bank_name), clearing)
 
 
 def purpose_of(fields: Fields | None) -> str | None:
     """Unstructured remittance lines joined by a space; else structured references."""
     if fields is None:
         return None
-    tx = fields.values
-    lines = [t.strip() for t in tx.get("RmtInf/Ustrd", ()) if t.strip()]
+    texts = fields.texts
+    lines = [t.strip() for t in texts("RmtInf/Ustrd") if t.strip()]
     if lines:
         return " ".join(lines)
     refs = [
         t.strip()
         for path in ("RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/RfrdDocInf/Nb", "RmtInf/Strd/AddtlRmtInf")
-        for t in tx.get(path, ())
+        for t in texts(path)
         if t.strip()
     ]
     return " ".join(refs) or None
@@ -378,9 +397,14 @@ def bank_tx_code(entry: Fields) -> str | None:
     domain = get("BkTxCd/Domn/Cd")
     if domain is None:
         return None
-    family = get("BkTxCd/Domn/Fmly/Cd") or ""
-    sub = get("BkTxCd/Domn/Fmly/SubFmlyCd") or ""
-    return "/".join(part for part in (domain, family, sub) if part)
+    # First texts are never empty, so a present part is a part to join.
+    family = get("BkTxCd/Domn/Fmly/Cd")
+    if family is not None:
+        domain += "/" + family
+    sub = get("BkTxCd/Domn/Fmly/SubFmlyCd")
+    if sub is not None:
+        domain += "/" + sub
+    return domain
 
 
 def raw_xml(elem: etree._Element) -> str:
@@ -403,7 +427,7 @@ def _tx_amount(tx: Fields, entry_ccy: str | None, entry_sign: int, *, element: s
         if raw is None or (entry_ccy is not None and currency_code(get(path + "@Ccy")) != entry_ccy):
             continue
         sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line, default=entry_sign)
-        return sign * parse_amount(raw, element=f"{element}/{path}", line=line)
+        return signed(sign, parse_amount(raw, element=f"{element}/{path}", line=line))
     return None
 
 
@@ -470,7 +494,7 @@ def lines_of_entry(
     """
     get = entry.first.get
     sign = direction(get("CdtDbtInd"), element=f"{element}/CdtDbtInd", line=line_no)
-    amount = sign * parse_amount(get("Amt"), element=f"{element}/Amt", line=line_no)
+    amount = signed(sign, parse_amount(get("Amt"), element=f"{element}/Amt", line=line_no))
     currency = currency_code(get("Amt@Ccy"))
     reversal = (get("RvslInd") or "").lower() in {"true", "1"}
     status, status_code = status_of(entry)
@@ -602,16 +626,23 @@ def _line(
     )
 
 
+# The payment-order keys of each side, in the order they are filled (it shows in ``details``).
+_ORDER_KEYS = {side: tuple(f"{side}_{key}" for key in ("name", "inn", "account", "bank_name", "bank_bik"))
+               for side in ("payer", "payee")}  # fmt: skip
+
+
 def _fill_payment_order(details: dict[str, str], side: str, party: Party | None) -> None:
     """Payment-order keys (see base.PAYMENT_ORDER_KEYS) from CAMT party data."""
     if party is None:
         return
-    for key, value in (
-        ("name", party.name),
-        ("inn", party.tax_id),
-        ("account", party.account),
-        ("bank_name", party.bank_name),
-        ("bank_bik", party.bank_clearing_id),
-    ):
-        if value is not None:
-            details[f"{side}_{key}"] = value
+    name, inn, account, bank_name, bank_bik = _ORDER_KEYS[side]
+    if party.name is not None:
+        details[name] = party.name
+    if party.tax_id is not None:
+        details[inn] = party.tax_id
+    if party.account is not None:
+        details[account] = party.account
+    if party.bank_name is not None:
+        details[bank_name] = party.bank_name
+    if party.bank_clearing_id is not None:
+        details[bank_bik] = party.bank_clearing_id

@@ -49,6 +49,9 @@ _DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _ROOT = re.compile(r"(?:<\?xml[^>]*\?>)?\s*(<Document(\s[^>]*)?>)\s*<([A-Za-z]\w*)>")
 _NTRY = re.compile(r"<Ntry[\s/>]")
+# Any "&" that does not start one of the three entities a shape unescapes. One pass with a
+# literal-led regex (about a sixth of the cost of counting "&" and each entity apart).
+_OTHER_ENTITY = re.compile(rb"&(?!amp;|lt;|gt;)")
 _DEFAULT_NAMESPACE = re.compile(r"""\sxmlns\s*=\s*["']([^"']*)["']""")
 _NEXT_TAG = re.compile(r"[^<]*<(/?)([A-Za-z_][\w.-]*)([^>]*)>")
 _DOCUMENT_END = re.compile(r"\s*</Document>\s*\Z")
@@ -98,8 +101,7 @@ def _plain_text(data: bytes) -> str | None:
     declared = declaration is not None
     if (b"!" in body and b"<!" in body) or (body.count(b"?") > 2 * declared and body.count(b"<?") > declared):
         return None
-    amps = body.count(b"&")
-    if amps and amps != body.count(b"&amp;") + body.count(b"&lt;") + body.count(b"&gt;"):
+    if b"&" in body and _OTHER_ENTITY.search(body) is not None:
         return None
     if body.count(b"<") != body.count(b">") or b"\x00" in body:
         return None
@@ -314,8 +316,20 @@ class _Document:
 
 
 def _nested(text: str, name: str, start: int, end: int) -> bool:
-    """Whether an element named ``name`` starts in ``text[start:end]`` (then ends are ambiguous)."""
-    return re.compile(f"<{re.escape(name)}[\\s/>]").search(text, start, end) is not None
+    """Whether an element named ``name`` starts in ``text[start:end]`` (then ends are ambiguous).
+
+    ``str.find`` of the tag's start, then a look at the character after it: a report spans
+    megabytes, and this runs at about twice the speed of a regex search over it.
+    """
+    opening = "<" + name
+    found = text.find(opening, start, end)
+    while found >= 0:
+        after = found + len(opening)
+        # The regex this replaces, ``<name[\s/>]``, with its ``\s`` (str.isspace) and its end.
+        if after < end and (text[after] in "/>" or text[after].isspace()):
+            return True
+        found = text.find(opening, after, end)
+    return False
 
 
 def _shifted(line: int | None, offset: int) -> int | None:

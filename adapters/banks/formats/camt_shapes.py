@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -66,15 +67,20 @@ class _FlatPlan:
     multiples: tuple[tuple[str, Callable[[Sequence[str]], tuple[str, ...]]], ...]
     paths: tuple[str, ...]
     pick_firsts: Callable[[Sequence[str]], tuple[str, ...]]
+    tidy: bool  # the shape takes tidy texts only (see EntryShape.tidy)
 
-    def build(self, groups: Sequence[str], *, tidy: bool) -> Fields:
-        # zip() of one sequence yields 1-tuples: a path with one text gets a 1-tuple, in C.
-        flat: dict[str, Sequence[str]] = dict(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
+    def build(self, groups: Sequence[str]) -> Fields:
+        many: dict[str, Sequence[str]] = {}
         for path, pick in self.multiples:
-            flat[path] = pick(groups)
-        if not tidy:
-            return fields_of(flat)
-        return Fields(flat, dict(zip(self.paths, self.pick_firsts(groups), strict=True)))
+            many[path] = pick(groups)
+        if self.tidy:
+            # Every text is its own stripped first one: the map of firsts is all there is to
+            # build, besides the few repeated paths. (pick_firsts returns one text per path by
+            # construction, so the length check of strict=True would only cost time.)
+            return Fields(dict(zip(self.paths, self.pick_firsts(groups), strict=False)), many)
+        # zip() of one sequence yields 1-tuples: a path with one text gets a 1-tuple, in C.
+        many.update(zip(self.singles, zip(self.pick_singles(groups)), strict=True))
+        return fields_of(many)
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
@@ -87,7 +93,7 @@ def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]
     return itemgetter(*indexes)
 
 
-def _plan(paths: dict[str, list[int]]) -> _FlatPlan:
+def _plan(paths: dict[str, list[int]], *, tidy: bool) -> _FlatPlan:
     singles = {path: indexes[0] for path, indexes in paths.items() if len(indexes) == 1}
     return _FlatPlan(
         singles=tuple(singles),
@@ -95,12 +101,16 @@ def _plan(paths: dict[str, list[int]]) -> _FlatPlan:
         multiples=tuple((path, _picker(indexes)) for path, indexes in paths.items() if len(indexes) > 1),
         paths=tuple(paths),
         pick_firsts=_picker([indexes[0] for indexes in paths.values()]),
+        tidy=tidy,
     )
 
 
-@dataclass(frozen=True, slots=True)
-class ShapeMatch:
-    """One entry read by a shape: its fields as ``flatten`` gives them, and where its parts are."""
+class ShapeMatch(NamedTuple):
+    """One entry read by a shape: its fields as ``flatten`` gives them, and where its parts are.
+
+    A named tuple: one is made per entry, and a frozen dataclass sets each field through
+    ``object.__setattr__``.
+    """
 
     entry: Fields
     txs: list[Fields]
@@ -128,12 +138,11 @@ class EntryShape:
         groups: Sequence[str] = match.groups()
         if text.find("&", pos, end) >= 0:
             groups = [_unescape(value) if "&" in value else value for value in groups]
-        tidy = self.tidy
         return ShapeMatch(
-            entry=self.entry.build(groups, tidy=tidy),
-            txs=[plan.build(groups, tidy=tidy) for plan in self.txs],
-            tx_offsets=[match.start(group) for group in self.tx_groups],
-            end=end,
+            self.entry.build(groups),
+            [plan.build(groups) for plan in self.txs],
+            list(map(match.start, self.tx_groups)),
+            end,
         )
 
 
@@ -236,7 +245,7 @@ def compile_shape(ntry: etree._Element, ns: str, *, tidy: bool) -> EntryShape | 
     if not compiler.children(ntry, "", 0, batch=True):
         return None
     compiler.parts.append("</Ntry>")
-    plans = [_plan(paths) for paths in compiler.flats]
+    plans = [_plan(paths, tidy=tidy) for paths in compiler.flats]
     return EntryShape(
         pattern=re.compile("".join(compiler.parts)),
         entry=plans[0],

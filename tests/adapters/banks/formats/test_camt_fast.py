@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -102,6 +103,9 @@ def test_entries_of_many_shapes_and_awkward_spellings_read_the_same():
         b"&apos;",
         b"\r",
         b"<?pi x?>",
+        b"&amp",  # an entity without its semicolon
+        b"&ampx;",  # a name that only starts like a known entity
+        b"&lt",
     ],
 )
 def test_documents_with_dtds_comments_cdata_odd_entities_or_lone_cr_are_left_to_the_streaming_reader(
@@ -173,3 +177,31 @@ def test_entries_no_shape_can_read_are_read_by_lxml_and_compile_only_a_bounded_n
     body = "".join(entry(f"{n}.00", "CRDT").replace('Ccy="EUR"', "Ccy='EUR'") for n in range(1, 301))
     assert agree(document(body))
     assert 0 < len(compiled) <= 2 * camt_fast._MAX_SHAPES
+
+
+@pytest.mark.parametrize(
+    ("inside", "declined"),
+    [
+        ("<Stmt/>", True),
+        ("<Stmt\t/>", True),
+        ("<Stmt\n>x</Stmt>", True),
+        ("<Stmt>x</Stmt>", True),
+        ("<StmtRef>x</StmtRef>", False),  # only a longer name: not nested, the fast reader answers
+        ("<Stmts/>", False),
+    ],
+)
+def test_an_element_named_like_the_report_inside_it_is_declined_and_only_then(inside: str, declined: bool):
+    data = document(entry("1.00", "CRDT", details=f"<AddtlNtryInf>X</AddtlNtryInf>{inside}"))
+    assert agree(data) is not declined
+    assert (read_statements(data) is None) is declined
+
+
+def test_zero_amounts_keep_the_sign_multiplying_by_minus_one_gave_them():
+    # The sign is applied with copy_negate (a zero debit stays -0.00, as -1 * 0.00 is), on
+    # both readers; both agree, and the value's exponent and sign are those of the product.
+    body = entry("0.00", "DBIT") + entry("0", "CRDT") + entry(".50", "DBIT")
+    data = document(body)
+    assert agree(data)
+    amounts = [line.amount for line in read_statements(data)[0].lines]
+    expected = [sign * Decimal(value) for sign, value in ((-1, "0.00"), (1, "0"), (-1, ".50"))]
+    assert [a.as_tuple() for a in amounts] == [e.as_tuple() for e in expected]
