@@ -36,6 +36,8 @@ _TOTALS = re.compile(rf"([0-9]{{1,5}})([A-Z]{{3}})({AMOUNT_PATTERN})")
 # Tags we read, or know and deliberately skip; anything else becomes a statement warning.
 _KNOWN_TAGS = {"20", "21", "25", "28", "28C", "60F", "60M", "62F", "62M", "64", "65", "61", "86", "NS"}
 _KNOWN_TAGS |= {"34F", "13", "13D", "90D", "90C"}
+# The fields that belong to the entry (:61:) before them, when they follow it directly.
+_ENTRY_PARTS = frozenset({"61", "86", "NS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +92,20 @@ def _sort_fields(message: Message) -> _MessageFields:
     previous = ""
     for f in message.fields:
         tag = f.tag
-        follows_entry = entry is not None and previous in {"61", "86", "NS"}
+        # Entries first: they are nearly all of a statement's fields.
+        if tag == "61":
+            entry = _Entry(f, [], [])
+            out.entries.append(entry)
+            previous = tag
+            continue
+        follows_entry = entry is not None and previous in _ENTRY_PARTS
+        previous = tag
+        if tag == "86":
+            if follows_entry and entry is not None:
+                entry.info.append(f)
+            else:
+                out.info.append("\n".join(ln.strip() for ln in f.lines if ln.strip()))
+            continue
         if tag == "20":
             out.reference = _text(f) or None
         elif tag == "21":
@@ -115,13 +130,6 @@ def _sort_fields(message: Message) -> _MessageFields:
                 out.available = balance
             else:
                 out.forward.append(balance)
-        elif tag == "61":
-            entry = _Entry(f)
-            out.entries.append(entry)
-        elif tag == "86" and follows_entry and entry is not None:
-            entry.info.append(f)
-        elif tag == "86":
-            out.info.append("\n".join(ln.strip() for ln in f.lines if ln.strip()))
         elif tag == "NS":
             if follows_entry and entry is not None:
                 entry.non_standard.append(f)
@@ -139,9 +147,8 @@ def _sort_fields(message: Message) -> _MessageFields:
             out.totals[tag] = (int(totals.group(1)), totals.group(2), parse_amount(totals.group(3)))
         elif tag in {"13", "13D"}:
             out.interim_tags = True
-        if tag not in _KNOWN_TAGS:
+        elif tag not in _KNOWN_TAGS:
             out.warnings.append(f"line {f.line_no}: unknown tag :{tag}: ignored")
-        previous = tag
     return out
 
 
@@ -157,9 +164,10 @@ def _strip_currency_suffix(account: str | None, currency: str | None) -> str | N
 
 def _bank_ref(customer: str | None, bank: str | None) -> str | None:
     """The bank's own reference when given, else the customer's; ``NONREF`` means there is none."""
-    for candidate in (bank, customer):
-        if candidate and candidate.upper() != _NONREF:
-            return candidate
+    if bank and bank.upper() != _NONREF:
+        return bank
+    if customer and customer.upper() != _NONREF:
+        return customer
     return None
 
 
@@ -191,7 +199,9 @@ def _statement_line(entry: _Entry, currency: str, status: str) -> tuple[Statemen
         details["information"] = (
             info_lines[0].strip() if len(info_lines) == 1 else "\n".join([ln.rstrip() for ln in info_lines]).strip()
         )
-    raw = _raw_fields([line_field, *info_fields])
+    raw = ":61:" + "\n".join(line_field.lines)
+    for f in info_fields:
+        raw += "\n:86:" + "\n".join(f.lines)
     if entry.non_standard:
         details["non_standard"] = _raw_fields(entry.non_standard)
         raw += "\n" + details["non_standard"]

@@ -110,32 +110,33 @@ def messages(lines: list[str]) -> list[Message]:
     a message once its closing balance was seen or when what follows starts a new message.
     """
     found: list[Message] = []
-    current: Message | None = None
+    fields: list[Field] | None = None  # the current message's fields; None outside a message
     has_closing = False
-    for index, raw_line in enumerate(lines):
-        line_no = index + 1
-        line = raw_line
+    tag_at = _TAG.match  # called for every line, so bound once
+    for line_no, line in enumerate(lines, 1):
         if not line.startswith(":"):  # the fast path: most lines are plain tags
-            line, block_end = _strip_envelope(raw_line)
+            line, block_end = _strip_envelope(line)
             if block_end:
-                current = None
+                fields = None
                 continue
-        match = _TAG.match(line)
+        match = tag_at(line)
         if match is not None:
             tag = match.group(1)
             if tag == "20":
                 current = Message(line_no=line_no)
                 found.append(current)
+                fields = current.fields
                 has_closing = False
-            if current is None:
+            elif fields is None:
                 continue  # a tag outside any message (":940:" style headers never match, others are junk)
-            current.fields.append(Field(tag, [line[match.end() :]], line_no))
-            has_closing = has_closing or tag.startswith("62")
+            elif not has_closing and tag.startswith("62"):
+                has_closing = True
+            fields.append(Field(tag, [line[match.end() :]], line_no))
             continue
-        if current is None or not current.fields:
+        if not fields:
             continue
-        if _is_terminator(line) and (has_closing or _starts_message_or_ends(lines, index)):
-            current = None
+        if _is_terminator(line) and (has_closing or _starts_message_or_ends(lines, line_no - 1)):
+            fields = None
             continue
-        current.fields[-1].lines.append(line)
+        fields[-1].lines.append(line)
     return found
