@@ -159,3 +159,10 @@ _61_MORE = st.sampled_from(["/TRCD/010", "16", "/", " NL49RABO0166416932 ", "", 
 def test_61_text_reads_the_same(first: str, more: list[str]) -> None:
     lines = [first, *more]
     assert _outcome(parse_statement_line, lines, 7) == _outcome(before.parse_statement_line, lines, 7)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(line=st.text(alphabet=":0123456789ANSZa\u0663 ", max_size=7))
+def test_tag_lookup_finds_exactly_the_tags_the_pattern_found(line: str) -> None:
+    match = before._TAG.match(line)
+    assert mt940_lexer._tag_end(line) == (match.end() - 1 if match else -1)
