@@ -100,9 +100,13 @@ def _tag_end(line: str) -> int:
 
 
 def _starts_message_or_ends(lines: list[str], index: int) -> bool:
-    """Whether the next non-blank line after ``index`` is a tag, a FIN block, or the end of the file."""
-    for nxt in lines[index + 1 :]:
-        probe = nxt.strip(_CONTROL_EDGES + " \t")
+    """Whether the next non-blank line after ``index`` is a tag, a FIN block, or the end of the file.
+
+    By index, not over a slice: a slice would copy the rest of the file at every ``-`` line, and a
+    file whose messages have no closing balance (MT942) has one per message.
+    """
+    for at in range(index + 1, len(lines)):
+        probe = lines[at].strip(_CONTROL_EDGES + " \t")
         if not probe:
             continue
         return probe.startswith("{") or _tag_end(probe) > 0
