@@ -89,6 +89,7 @@ def _sepa_purpose(purpose: str, details: dict[str, str]) -> str | None:
 
 
 def _slash_value(raw: str | None) -> str | None:
+    """A ``/CODE/`` value without the blanks and slashes around it; nothing left means no value."""
     return (raw.strip().strip("/").strip() or None) if raw is not None else None
 
 
