@@ -36,6 +36,8 @@ _TOTALS = re.compile(rf"([0-9]{{1,5}})([A-Z]{{3}})({AMOUNT_PATTERN})")
 # Tags we read, or know and deliberately skip; anything else becomes a statement warning.
 _KNOWN_TAGS = {"20", "21", "25", "28", "28C", "60F", "60M", "62F", "62M", "64", "65", "61", "86", "NS"}
 _KNOWN_TAGS |= {"34F", "13", "13D", "90D", "90C"}
+# The fields that belong to the entry (:61:) before them, when they follow it directly.
+_ENTRY_PARTS = frozenset({"61", "86", "NS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +85,6 @@ def _text(f: Field) -> str:
     return "".join(f.lines).strip()
 
 
-def _raw(f: Field) -> str:
-    return "\n".join([f":{f.tag}:{f.lines[0]}", *f.lines[1:]])
-
-
 def _sort_fields(message: Message) -> _MessageFields:
     """Walk the fields in order; ``:86:`` belongs to the ``:61:`` it follows, else to the statement."""
     out = _MessageFields()
@@ -94,7 +92,20 @@ def _sort_fields(message: Message) -> _MessageFields:
     previous = ""
     for f in message.fields:
         tag = f.tag
-        follows_entry = entry is not None and previous in {"61", "86", "NS"}
+        # Entries first: they are nearly all of a statement's fields.
+        if tag == "61":
+            entry = _Entry(f, [], [])
+            out.entries.append(entry)
+            previous = tag
+            continue
+        follows_entry = entry is not None and previous in _ENTRY_PARTS
+        previous = tag
+        if tag == "86":
+            if follows_entry and entry is not None:
+                entry.info.append(f)
+            else:
+                out.info.append("\n".join(ln.strip() for ln in f.lines if ln.strip()))
+            continue
         if tag == "20":
             out.reference = _text(f) or None
         elif tag == "21":
@@ -119,13 +130,6 @@ def _sort_fields(message: Message) -> _MessageFields:
                 out.available = balance
             else:
                 out.forward.append(balance)
-        elif tag == "61":
-            entry = _Entry(f)
-            out.entries.append(entry)
-        elif tag == "86" and follows_entry and entry is not None:
-            entry.info.append(f)
-        elif tag == "86":
-            out.info.append("\n".join(ln.strip() for ln in f.lines if ln.strip()))
         elif tag == "NS":
             if follows_entry and entry is not None:
                 entry.non_standard.append(f)
@@ -143,9 +147,8 @@ def _sort_fields(message: Message) -> _MessageFields:
             out.totals[tag] = (int(totals.group(1)), totals.group(2), parse_amount(totals.group(3)))
         elif tag in {"13", "13D"}:
             out.interim_tags = True
-        if tag not in _KNOWN_TAGS:
+        elif tag not in _KNOWN_TAGS:
             out.warnings.append(f"line {f.line_no}: unknown tag :{tag}: ignored")
-        previous = tag
     return out
 
 
@@ -161,52 +164,68 @@ def _strip_currency_suffix(account: str | None, currency: str | None) -> str | N
 
 def _bank_ref(customer: str | None, bank: str | None) -> str | None:
     """The bank's own reference when given, else the customer's; ``NONREF`` means there is none."""
-    for candidate in (bank, customer):
-        if candidate and candidate.upper() != _NONREF:
-            return candidate
+    if bank and bank.upper() != _NONREF:
+        return bank
+    if customer and customer.upper() != _NONREF:
+        return customer
     return None
 
 
-def _statement_line(entry: _Entry, currency: str, pending: bool) -> tuple[StatementLine, tuple[str, ...]]:
-    parsed = parse_statement_line(entry.line.lines, entry.line.line_no)
-    info_lines = entry.info[0].lines if len(entry.info) == 1 else [ln for f in entry.info for ln in f.lines]
-    info = parse_information(info_lines)
-    details: dict[str, str] = {"mark": parsed.mark}
-    for key, value in (
-        ("transaction_type", parsed.transaction_type),
-        ("funds_code", parsed.funds_code),
-        ("customer_reference", parsed.customer_reference),
-        ("bank_reference", parsed.bank_reference),
-        ("supplementary", parsed.supplementary),
-    ):
-        if value:
-            details[key] = value
+def _raw_fields(fields: list[Field]) -> str:
+    """The fields as they stood: ``:tag:`` + value lines, one field after the other."""
+    return "\n".join([f":{f.tag}:" + "\n".join(f.lines) for f in fields])
+
+
+def _statement_line(entry: _Entry, currency: str, status: str) -> tuple[StatementLine, tuple[str, ...]]:
+    line_field = entry.line
+    (value_date, entry_date, mark, funds, amount, tx_type, customer, bank, supplementary, trailing, problems) = (
+        parse_statement_line(line_field.lines, line_field.line_no)
+    )
+    # Details in a fixed order: the :61: parts, the :86: text, :NS:, then what :86: says.
+    details: dict[str, str] = {"mark": mark}
+    if tx_type:
+        details["transaction_type"] = tx_type
+    if funds:
+        details["funds_code"] = funds
+    if customer:
+        details["customer_reference"] = customer
+    if bank:
+        details["bank_reference"] = bank
+    if supplementary:
+        details["supplementary"] = supplementary
+    info_fields = entry.info
+    info_lines = info_fields[0].lines if len(info_fields) == 1 else [ln for f in info_fields for ln in f.lines]
     if info_lines:
-        details["information"] = "\n".join([ln.rstrip() for ln in info_lines]).strip()
+        details["information"] = (
+            info_lines[0].strip() if len(info_lines) == 1 else "\n".join([ln.rstrip() for ln in info_lines]).strip()
+        )
+    raw = ":61:" + "\n".join(line_field.lines)
+    for f in info_fields:
+        raw += "\n:86:" + "\n".join(f.lines)
     if entry.non_standard:
-        details["non_standard"] = "\n".join([_raw(f) for f in entry.non_standard])
-    details.update(info.details)
-    counterparty_name = info.counterparty_name or parsed.trailing_text
-    counterparty_account = info.counterparty_account
-    if counterparty_account is None and parsed.supplementary and _IBAN.fullmatch(parsed.supplementary):
-        counterparty_account = parsed.supplementary  # old Rabobank: the counterparty IBAN on the :61: second line
+        details["non_standard"] = _raw_fields(entry.non_standard)
+        raw += "\n" + details["non_standard"]
+    counterparty_name, counterparty_account, purpose = parse_information(info_lines, details)
+    counterparty_name = counterparty_name or trailing
+    if counterparty_account is None and supplementary and _IBAN.fullmatch(supplementary):
+        counterparty_account = supplementary  # old Rabobank: the counterparty IBAN on the :61: second line
     # Positional, in StatementLine's field order (see statement_line.new_statement_line).
     line = new_statement_line(
-        parsed.amount,
+        amount,
         currency,
-        parsed.entry_date or parsed.value_date,
-        parsed.value_date,
-        _bank_ref(parsed.customer_reference, parsed.bank_reference),
+        entry_date or value_date,
+        value_date,
+        _bank_ref(customer, bank),
         counterparty_name,
         counterparty_account,
         None,
-        info.purpose,
-        "pending" if pending else "booked",
+        purpose,
+        status,
         details,
-        "\n".join([_raw(f) for f in (entry.line, *entry.info, *entry.non_standard)]),
-        entry.line.line_no,
+        raw,
+        line_field.line_no,
     )
-    return line, parsed.date_problems
+    return line, problems
 
 
 def _reconcile(fields: _MessageFields, lines: tuple[StatementLine, ...]) -> list[str]:
@@ -245,21 +264,24 @@ def _statement(message: Message) -> tuple[ParsedStatement, StatementExtras]:
     )
     warnings = list(fields.warnings)
     built = []
+    status = "pending" if is_mt942 else "booked"
     for entry in fields.entries:
-        line, problems = _statement_line(entry, currency or "", pending=is_mt942)
+        line, problems = _statement_line(entry, currency or "", status)
         built.append(line)
-        warnings.extend(problems)
+        if problems:
+            warnings.extend(problems)
     lines = tuple(built)
     if lines and currency is None:
         warnings.append("statement names no currency (no balance, floor limit or totals); lines carry ''")
     warnings.extend(_reconcile(fields, lines))
-    line_dates = [d for ln in lines for d in (ln.booking_date, ln.value_date) if d is not None]
     date_from: date | None = fields.opening.on if fields.opening else None
     date_to: date | None = fields.closing.on if fields.closing else None
-    if date_from is None and line_dates:
-        date_from = min(line_dates)
-    if date_to is None and line_dates:
-        date_to = max(line_dates)
+    if date_from is None or date_to is None:  # only then do the lines' own dates count
+        line_dates = [d for ln in lines for d in (ln.booking_date, ln.value_date) if d is not None]
+        if date_from is None and line_dates:
+            date_from = min(line_dates)
+        if date_to is None and line_dates:
+            date_to = max(line_dates)
     statement = ParsedStatement(
         account=_strip_currency_suffix(fields.account, currency),
         currency=currency,
@@ -290,9 +312,14 @@ def parse_with_extras(data: bytes, filename: str) -> list[tuple[ParsedStatement,
         if not found:
             raise ParseError("no MT940/MT942 message found (no :20: field)", file=filename)
         try:
-            return [_statement(message) for message in found]
+            statements = [_statement(message) for message in found]
         except ParseError as exc:
             raise exc.with_file(filename) from None
+        # Dropped while the collector is still off: its first pass afterwards would otherwise
+        # walk every field of the file once more (0.1 s at 100,000 lines), fields that reference
+        # counting frees a moment later anyway.
+        del found
+    return statements
 
 
 @dataclass(frozen=True, slots=True)

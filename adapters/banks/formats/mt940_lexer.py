@@ -9,12 +9,13 @@ numbers, so the interpreting code never has to think about envelopes.
 
 from __future__ import annotations
 
-import re
+import string
 from dataclasses import dataclass, field
 
 # A tag is two digits plus an optional letter (``:60F:``); ``:NS:`` is the non-standard tag some
-# banks (Sberbank, Hungarian CMI) use for their own sub-records.
-_TAG = re.compile(r":([0-9]{2}[A-Z]?|NS):")
+# banks (Sberbank, Hungarian CMI) use for their own sub-records. All of them, as a set: looking up
+# the text between a line's first two colons is a third cheaper than a pattern, once per line.
+_TAGS = frozenset(["NS", *(f"{n:02d}{letter}" for n in range(100) for letter in ["", *string.ascii_uppercase])])
 _CONTROL_EDGES = "\x01\x02\x03\x04\x1a\ufeff"
 
 
@@ -92,13 +93,23 @@ def _is_terminator(line: str) -> bool:
     return stripped.startswith("-") and len(stripped) <= 4 and not stripped.startswith("--")
 
 
+def _tag_end(line: str) -> int:
+    """Where the ``:tag:`` that starts ``line`` ends (the index of its second colon), or -1."""
+    end = line.find(":", 1) if line.startswith(":") else -1
+    return end if 3 <= end <= 4 and line[1:end] in _TAGS else -1
+
+
 def _starts_message_or_ends(lines: list[str], index: int) -> bool:
-    """Whether the next non-blank line after ``index`` is a tag, a FIN block, or the end of the file."""
-    for nxt in lines[index + 1 :]:
-        probe = nxt.strip(_CONTROL_EDGES + " \t")
+    """Whether the next non-blank line after ``index`` is a tag, a FIN block, or the end of the file.
+
+    By index, not over a slice: a slice would copy the rest of the file at every ``-`` line, and a
+    file whose messages have no closing balance (MT942) has one per message.
+    """
+    for at in range(index + 1, len(lines)):
+        probe = lines[at].strip(_CONTROL_EDGES + " \t")
         if not probe:
             continue
-        return probe.startswith("{") or _TAG.match(probe) is not None
+        return probe.startswith("{") or _tag_end(probe) > 0
     return True
 
 
@@ -110,32 +121,32 @@ def messages(lines: list[str]) -> list[Message]:
     a message once its closing balance was seen or when what follows starts a new message.
     """
     found: list[Message] = []
-    current: Message | None = None
+    fields: list[Field] | None = None  # the current message's fields; None outside a message
     has_closing = False
-    for index, raw_line in enumerate(lines):
-        line_no = index + 1
-        line = raw_line
+    for line_no, line in enumerate(lines, 1):
         if not line.startswith(":"):  # the fast path: most lines are plain tags
-            line, block_end = _strip_envelope(raw_line)
+            line, block_end = _strip_envelope(line)
             if block_end:
-                current = None
+                fields = None
                 continue
-        match = _TAG.match(line)
-        if match is not None:
-            tag = match.group(1)
+        # _tag_end, inlined: this runs for every line of the file.
+        end = line.find(":", 1) if line.startswith(":") else -1
+        if 3 <= end <= 4 and (tag := line[1:end]) in _TAGS:
             if tag == "20":
                 current = Message(line_no=line_no)
                 found.append(current)
+                fields = current.fields
                 has_closing = False
-            if current is None:
+            elif fields is None:
                 continue  # a tag outside any message (":940:" style headers never match, others are junk)
-            current.fields.append(Field(tag, [line[match.end() :]], line_no))
-            has_closing = has_closing or tag.startswith("62")
+            elif not has_closing and tag.startswith("62"):
+                has_closing = True
+            fields.append(Field(tag, [line[end + 1 :]], line_no))
             continue
-        if current is None or not current.fields:
+        if not fields:
             continue
-        if _is_terminator(line) and (has_closing or _starts_message_or_ends(lines, index)):
-            current = None
+        if _is_terminator(line) and (has_closing or _starts_message_or_ends(lines, line_no - 1)):
+            fields = None
             continue
-        current.fields[-1].lines.append(line)
+        fields[-1].lines.append(line)
     return found
