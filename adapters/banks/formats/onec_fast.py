@@ -1,0 +1,210 @@
+"""The fast 1CClientBankExchange reader: documents found in the bytes and decoded one at a time.
+
+Why: the careful reader (``onec_sections.read_careful``) first rewrites CRLF in the whole file,
+decodes the whole file and splits it into lines; for a 139 MB statement those passes over the
+file alone took a third of the parse, and the decoded copy (two bytes per Cyrillic character)
+was the largest allocation of all. Here the header (a few dozen lines) goes through the careful
+reader's own code, and each document is cut from the bytes, its CRLF rewritten and decoded on
+its own (that text is the line's ``raw``), then read with one ``re.fullmatch`` of a template
+compiled for its key sequence (see :func:`_template`).
+
+It answers only what it can prove the careful reader would answer, and returns None otherwise
+(the caller then runs the careful reader, which also reports every error, so an error always
+reads the same, whichever reader tried first):
+
+* no NUL byte, at least one LF (a file of bare CRs is the careful reader's), and the pieces it
+  decodes cover the whole file, so "every piece decodes as UTF-8" is "the file is UTF-8";
+* the header up to the first ``СекцияДокумент`` line reads without error (with a ``КонецФайла``
+  put where the documents begin), documents follow back to back with only blank lines between,
+  then ``КонецФайла`` and blank lines;
+* each document either matches a template exactly (every line ``key=value`` with the template's
+  keys, in order, no blank at a value's edge, then ``КонецДокумента``), or is read by the careful
+  reader's ``read_section`` and ends exactly at its closing line.
+
+See "Performance" in ``docs/formats/onec.md`` for measurements.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from adapters.banks.base import ParseError
+from adapters.banks.formats.onec_fields import DOCUMENT_KEYS, document_values
+from adapters.banks.formats.onec_sections import (
+    BLANK,
+    DOCUMENT_END,
+    DOCUMENT_START,
+    FILE_END,
+    MAGIC,
+    UTF8_BOM,
+    Document,
+    ExchangeFile,
+    eight_bit_encoding,
+    is_tidy,
+    normalise_newline_bytes,
+    read_lines,
+    read_section,
+)
+
+# Enough of the file to tell UTF-8 from an 8-bit code page: Cyrillic header keys come first.
+_SNIFF = 65536
+# A key sequence seen twice gets a template; a handful covers an exporter's document kinds, and
+# the cap keeps a hostile file (every document shaped differently) from compiling without end.
+_MAX_TEMPLATES = 8
+# Real documents have 20–70 fields; a template is not worth compiling for a freak one.
+_MAX_TEMPLATE_FIELDS = 200
+# A value as the careful reader keeps it: no blank at either edge (it strips them), anything but
+# a line end between. Lookarounds and a possessive run (no backtracking) cost ≈0.8 µs per
+# 55-line document; nested optional groups cost 4 µs.
+_VALUE = "((?![ \\t\\r\\x1a\\x0c])[^\\n]*+(?<![ \\t\\r\\x1a\\x0c]))"
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A compiled reader for documents whose lines are exactly ``keys``, in order."""
+
+    pattern: re.Pattern[str]
+    pick: Callable[[tuple[str | Any, ...]], tuple[str, ...]]
+    fields: int
+
+
+def _template(keys: tuple[str, ...]) -> _Template:
+    # Each line is the key, "=", then the value up to the line end (a later "=" is part of the
+    # value, as for the careful reader); the closing line ends the document. The final empty
+    # group is what a key absent from this shape reads as.
+    pattern = re.compile("".join(f"{re.escape(key)}={_VALUE}\n" for key in keys) + f"{DOCUMENT_END}()")
+    position = {key: index for index, key in enumerate(keys)}  # a repeated key: the last one, as in a dict
+    absent = len(keys)
+    pick = itemgetter(*(position.get(key, absent) for key in DOCUMENT_KEYS))
+    return _Template(pattern, pick, len(keys))
+
+
+def read_fast(data: bytes) -> ExchangeFile | None:
+    """The file read document by document, or None when the careful reader must decide."""
+    if b"\x00" in data or b"\n" not in data:
+        return None
+    begin, encoding = _encoding(data)
+    try:
+        text = normalise_newline_bytes(data[begin:] if begin else data).decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    area = text.find(f"\n{DOCUMENT_START}") + 1
+    if area <= 0:
+        return None
+    head = text[:area].split("\n")
+    if head[0].strip(BLANK + "\ufeff") != MAGIC:
+        return None
+    head[-1] = FILE_END  # a sentinel: the careful reader stops there, having read the whole head
+    result = ExchangeFile(encoding=encoding)
+    try:
+        read_lines(result, head, tidy=is_tidy(text[:area]))
+    except ParseError:
+        return None
+    tail_at = _read_documents(text, area, len(head) - 1, result.documents)
+    if tail_at is None:
+        return None
+    tail = text[tail_at:].split("\n")
+    if tail[0].strip(BLANK) != FILE_END or any(line.strip(BLANK) for line in tail[1:]):
+        return None
+    return result
+
+
+def _encoding(data: bytes) -> tuple[int, str]:
+    """Where the text starts and the encoding ``onec_sections.decode`` would choose.
+
+    A prefix that is not UTF-8 settles it: the file is not UTF-8 either. A prefix that is UTF-8
+    only suggests it: decoding the whole file as UTF-8 then either confirms it or fails, and the
+    file goes to the careful reader. (Trying the whole file first costs a pass over it even when
+    the first Cyrillic byte of a Windows-1251 header already says no.)
+    """
+    if data.startswith(UTF8_BOM):
+        return len(UTF8_BOM), "utf-8"
+    # Cut at a line end: LF is never inside a UTF-8 sequence, so the prefix is whole characters.
+    cut = data.rfind(b"\n", 0, _SNIFF)
+    try:
+        data[: max(cut, 0)].decode("utf-8")
+    except UnicodeDecodeError:
+        return 0, eight_bit_encoding(data)
+    return 0, "utf-8"
+
+
+def _read_documents(text: str, pos: int, line: int, documents: list[Document]) -> int | None:
+    """Documents from ``text[pos:]``, back to back; where the rest of the file starts, or None.
+
+    ``line`` is the 0-based line number at ``pos``. Blank lines between documents are skipped.
+    """
+    closer = f"\n{DOCUMENT_END}\n"
+    after_closer = len(closer) - 1
+    opener_length = len(DOCUMENT_START)
+    find, startswith, size = text.find, text.startswith, len(text)
+    append = documents.append
+    templates: list[_Template] = []
+    shapes: dict[tuple[str, ...], int] = {}
+    while pos < size:
+        if not startswith(DOCUMENT_START, pos):
+            end = find("\n", pos)
+            end = size if end < 0 else end
+            if text[pos:end].strip(BLANK):
+                return pos  # not a blank line: the rest of the file
+            pos = end + 1
+            line += 1
+            continue
+        close = find(closer, pos)
+        if close < 0:
+            return None
+        end = close + after_closer  # the LF ending the closing line
+        raw = text[pos:end]
+        kind_end = raw.find("\n")
+        if kind_end == opener_length:
+            kind = ""
+        elif raw[opener_length] == "=":
+            kind = raw[opener_length + 1 : kind_end].strip(BLANK)
+        else:
+            return None  # "СекцияДокумент " or "СекцияДокументX": the careful reader decides
+        for template in templates:
+            match = template.pattern.fullmatch(raw, kind_end + 1)
+            if match is not None:
+                last = line + template.fields + 1
+                append(Document(kind, line, last, template.pick(match.groups()), raw))
+                break
+        else:
+            document = _careful_document(raw, line, kind)
+            if document is None:
+                return None
+            append(document)
+            last = document.end
+            keys = _shape(raw)
+            if keys is not None:
+                shapes[keys] = seen = shapes.get(keys, 0) + 1
+                if seen == 2 and len(templates) < _MAX_TEMPLATES and len(keys) <= _MAX_TEMPLATE_FIELDS:
+                    templates.insert(0, _template(keys))
+        line = last + 1
+        pos = end + 1
+    return pos
+
+
+def _careful_document(raw: str, line: int, kind: str) -> Document | None:
+    """One document read by the careful reader's code; None unless it ends at its last line."""
+    lines = raw.split("\n")
+    try:
+        section = read_section(lines, 0, DOCUMENT_END, kind)
+    except ParseError:
+        return None  # the careful reader of the whole file reports it with the file's line numbers
+    if section.end != len(lines) - 1:
+        return None  # closed earlier (a blank-edged closing line): the rest is not ours to read
+    return Document(kind, line, line + section.end, document_values(section.fields), raw)
+
+
+def _shape(raw: str) -> tuple[str, ...] | None:
+    """The key sequence of a document whose every line is ``key=value`` with an unpadded key."""
+    keys = []
+    for each in raw.split("\n")[1:-1]:
+        key, sep, _ = each.partition("=")
+        if not sep or key != key.strip(BLANK):
+            return None
+        keys.append(key)
+    return tuple(keys)
