@@ -65,7 +65,12 @@ _VALUE = "((?![ \\t\\r\\x1a\\x0c])[^\\n]*+(?<![ \\t\\r\\x1a\\x0c]))"
 
 @dataclass(frozen=True, slots=True)
 class _Template:
-    """A compiled reader for documents whose lines are exactly ``keys``, in order."""
+    """A compiled reader for documents whose lines are exactly ``keys``, in order.
+
+    Only the values Sverka reads are captured; ``pick`` puts them in ``DOCUMENT_KEYS`` order.
+    (``match.groups()`` then an ``itemgetter`` is faster than ``match.group(*numbers)``, which
+    converts each number on every call.)
+    """
 
     pattern: re.Pattern[str]
     pick: Callable[[tuple[str | Any, ...]], tuple[str, ...]]
@@ -74,12 +79,23 @@ class _Template:
 
 def _template(keys: tuple[str, ...]) -> _Template:
     # Each line is the key, "=", then the value up to the line end (a later "=" is part of the
-    # value, as for the careful reader); the closing line ends the document. The final empty
-    # group is what a key absent from this shape reads as.
-    pattern = re.compile("".join(f"{re.escape(key)}={_VALUE}\n" for key in keys) + f"{DOCUMENT_END}()")
-    position = {key: index for index, key in enumerate(keys)}  # a repeated key: the last one, as in a dict
-    absent = len(keys)
-    pick = itemgetter(*(position.get(key, absent) for key in DOCUMENT_KEYS))
+    # value, as for the careful reader); the closing line and its LF end the match. A key is
+    # captured on its last line (a repeated key's last value is the one read, as in a dict) and
+    # only when it is one of DOCUMENT_KEYS; the final empty group is what an absent key reads as.
+    last = {key: index for index, key in enumerate(keys)}
+    wanted = set(DOCUMENT_KEYS)
+    parts = []
+    group_of: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        value = _VALUE
+        if key in wanted and last[key] == index:
+            group_of[key] = len(group_of) + 1
+        else:
+            value = "(?:" + value[1:]  # the same value, not captured
+        parts.append(f"{re.escape(key)}={value}\n")
+    pattern = re.compile("".join(parts) + f"{DOCUMENT_END}\n()")
+    absent = len(group_of)  # the final group, as an index into match.groups()
+    pick = itemgetter(*(group_of[key] - 1 if key in group_of else absent for key in DOCUMENT_KEYS))
     return _Template(pattern, pick, len(keys))
 
 
@@ -153,25 +169,28 @@ def _read_documents(text: str, pos: int, line: int, documents: list[Document]) -
             pos = end + 1
             line += 1
             continue
-        close = find(closer, pos)
-        if close < 0:
+        kind_end = find("\n", pos)
+        if kind_end < 0:
             return None
-        end = close + after_closer  # the LF ending the closing line
-        raw = text[pos:end]
-        kind_end = raw.find("\n")
-        if kind_end == opener_length:
+        if kind_end == pos + opener_length:
             kind = ""
-        elif raw[opener_length] == "=":
-            kind = raw[opener_length + 1 : kind_end].strip(BLANK)
+        elif text[pos + opener_length] == "=":
+            kind = text[pos + opener_length + 1 : kind_end].strip(BLANK)
         else:
             return None  # "СекцияДокумент " or "СекцияДокументX": the careful reader decides
         for template in templates:
-            match = template.pattern.fullmatch(raw, kind_end + 1)
+            match = template.pattern.match(text, kind_end + 1)
             if match is not None:
+                end = match.end() - 1  # the LF ending the closing line
                 last = line + template.fields + 1
-                append(Document(kind, line, last, template.pick(match.groups()), raw))
+                append(Document(kind, line, last, template.pick(match.groups()), text[pos:end]))
                 break
         else:
+            close = find(closer, kind_end)
+            if close < 0:
+                return None
+            end = close + after_closer  # the LF ending the closing line
+            raw = text[pos:end]
             document = _careful_document(raw, line, kind)
             if document is None:
                 return None
