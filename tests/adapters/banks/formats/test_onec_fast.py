@@ -6,8 +6,9 @@ over), but whenever it answers, its ``ExchangeFile`` — every document's values
 numbers and ``raw`` — must equal the careful reader's, and the statements parsed from it must
 read the same, ``repr`` included. Checked on every corpus file, on generated statements in each
 encoding and line ending, on padded ones (blank lines, blank-edged values, repeated keys,
-values holding "="), and on thousands of mutated copies. ``test_onec_fuzz.py`` adds a
-hypothesis property over awkward hand-built files.
+values holding "="), on edge lines at the markers and on 1,200 mutated copies, each read whole
+and in small pieces. ``test_onec_fuzz.py`` adds a hypothesis property over awkward hand-built
+files.
 """
 
 from __future__ import annotations
@@ -24,6 +25,14 @@ from benchmarks.synth.onec import generate
 from tests.fixture_corpus import CorpusFile, under
 
 CORPUS = under("1c")
+
+
+@pytest.fixture(autouse=True, params=["whole", "small pieces"])
+def piece_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Big files are decoded a megabyte at a time; test files are small, so every test also runs
+    # with pieces of a few hundred bytes (a piece always ends after a closing line).
+    if request.param == "small pieces":
+        monkeypatch.setattr(onec_fast, "_CHUNK", 256)
 
 
 def agree(data: bytes) -> bool:
