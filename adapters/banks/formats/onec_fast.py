@@ -1,12 +1,12 @@
-"""The fast 1CClientBankExchange reader: documents found in the bytes and decoded one at a time.
+"""The fast 1CClientBankExchange reader: documents read a megabyte at a time, one regex match each.
 
-Why: the careful reader (``onec_sections.read_careful``) first rewrites CRLF in the whole file,
-decodes the whole file and splits it into lines; for a 139 MB statement those passes over the
-file alone took a third of the parse, and the decoded copy (two bytes per Cyrillic character)
-was the largest allocation of all. Here the header (a few dozen lines) goes through the careful
-reader's own code, and each document is cut from the bytes, its CRLF rewritten and decoded on
-its own (that text is the line's ``raw``), then read with one ``re.fullmatch`` of a template
-compiled for its key sequence (see :func:`_template`).
+Why: the careful reader (``onec_sections.read_careful``) rewrites CRLF in the whole file,
+decodes the whole file and splits it into lines, and an earlier fast reader still made whole-
+file passes to count lines; for a 139 MB statement those passes alone took a third of the
+parse, and the two whole-file copies were the largest allocations of all. Here the header (a
+few dozen lines) goes through the careful reader's own code; the documents are decoded in
+pieces of about a megabyte (see :func:`_chunks`) and each is read with one ``re.match`` of a
+template compiled for its key sequence (see :func:`_template`), ``raw`` being a slice.
 
 It answers only what it can prove the careful reader would answer, and returns None otherwise
 (the caller then runs the careful reader, which also reports every error, so an error always
