@@ -38,6 +38,7 @@ from adapters.banks.formats.onec_sections import (
     BLANK,
     DOCUMENT_END,
     DOCUMENT_START,
+    ENCODING_WINDOW,
     FILE_END,
     MAGIC,
     UTF8_BOM,
@@ -187,7 +188,9 @@ def _encoding(data: bytes) -> tuple[int, str]:
     try:
         data[: max(cut, 0)].decode("utf-8")
     except UnicodeDecodeError:
-        return 0, eight_bit_encoding(data)
+        # The careful reader looks at the first bytes with CRLF rewritten (the file has an LF, so
+        # a bare CR stays): twice the window, rewritten, holds at least the window.
+        return 0, eight_bit_encoding(data[: 2 * ENCODING_WINDOW + 2].replace(b"\r\n", b"\n"))
     return 0, "utf-8"
 
 

@@ -131,9 +131,16 @@ def decode(data: bytes) -> tuple[str, str]:
         ) from None
 
 
+# How far into the (newline-normalised) file the DOS header key is looked for.
+ENCODING_WINDOW = 8192
+
+
 def eight_bit_encoding(data: bytes) -> str:
-    """cp866 when the header key ``Кодировка`` is itself written in DOS bytes, else Windows-1251."""
-    return "cp866" if _CP866_ENCODING_KEY in data[:8192] else "cp1251"
+    """cp866 when the header key ``Кодировка`` is itself written in DOS bytes, else Windows-1251.
+
+    ``data`` has its newlines normalised (``normalise_newline_bytes``): the window counts those bytes.
+    """
+    return "cp866" if _CP866_ENCODING_KEY in data[:ENCODING_WINDOW] else "cp1251"
 
 
 def normalise_newline_bytes(data: bytes) -> bytes:

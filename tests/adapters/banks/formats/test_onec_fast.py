@@ -210,3 +210,19 @@ def test_edge_lines_read_the_same_whichever_reader_answers(case: str, monkeypatc
     for data in (text[:at] + new + text[at + len(old) :]).encode("cp1251"), generate(6, seed=5):
         agree(data)
         _same_statements(data, monkeypatch)
+
+
+def test_the_dos_encoding_key_is_looked_for_where_the_careful_reader_looks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The careful reader looks for the cp866 "Кодировка" in the first 8 KB of the file with CRLF
+    # already rewritten; with 1,800 short CRLF lines before it, the key is past 8 KB of the raw
+    # bytes but inside the first 8 KB of the rewritten ones.
+    text = generate(3, seed=2).decode("cp1251").replace("Кодировка=Windows", "Кодировка=DOS")
+    first_line_end = text.index("\r\n") + 2
+    padded = text[:first_line_end] + "Ф=1\r\n" * 1800 + text[first_line_end:]
+    data = padded.encode("cp866")
+    assert data.index("Кодировка".encode("cp866")) > 8192
+    assert agree(data)
+    fast = read_fast(data)
+    assert fast is not None
+    assert fast.encoding == "cp866"
+    _same_statements(data, monkeypatch)
