@@ -18,6 +18,8 @@ from operator import itemgetter
 # Rubles and kopecks only: more than two decimals cannot be booked, and more than 18 integer
 # digits is no amount any bank sends (it also keeps hostile input from building huge numbers).
 _AMOUNT_RE = re.compile(r"(-?)(\d{1,18})(?:[.,](\d{1,2}))?")
+# The common spelling, read by Decimal as is (same value, same two places as the general path).
+_PLAIN_AMOUNT_RE = re.compile(r"\d{1,18}\.\d\d")
 _DATE_RE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 # "7810011111 ООО Ромашка", "7123456777, ООО Ромашка", "ИНН 7707083893 ООО Ромашка".
 _INN_THEN_NAME_RE = re.compile(r"(?:ИНН\s*)?(\d{12}|\d{10})(?![\d])[\s,;]*(.*)", re.DOTALL)
@@ -41,6 +43,8 @@ def parse_amount(text: str, *, signed: bool = False) -> Decimal:
 
     Document sums are never negative (the direction says which way money went); balances may be.
     """
+    if _PLAIN_AMOUNT_RE.fullmatch(text):
+        return Decimal(text)  # "1234.50", how banks write it: already the exact two-place form
     match = _AMOUNT_RE.fullmatch(text)
     if match is None and (" " in text or "\xa0" in text):
         match = _AMOUNT_RE.fullmatch(text.replace(" ", "").replace("\xa0", ""))

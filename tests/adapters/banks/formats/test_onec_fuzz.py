@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.banks.base import ParsedFile, ParseError
-from adapters.banks.formats import onec_sections, parse_bytes
+from adapters.banks.formats import onec_fast, onec_sections, parse_bytes
 from adapters.banks.formats.onec import FORMAT
 from benchmarks.synth.onec import generate
 from tests.fixture_corpus import under
@@ -77,10 +77,11 @@ def test_structure_words_in_any_order_only_raise_parse_error(body: str) -> None:
 
 # --- The fast reader agrees with the careful one ----------------------------------------------
 #
-# ``read_sections`` reads well-formed files without splitting them into lines (templates per
-# key sequence, one split per document, counts over the bytes) and hands anything it is not
-# sure about to the careful line-by-line reader. The rule: whenever it answers, its answer is
-# exactly the careful reader's. Files are built so that both easy and awkward cases occur:
+# ``onec_fast.read_fast`` reads well-formed files without splitting them into lines (a template
+# per key sequence, the careful reader's code for a document no template fits) and hands anything
+# it is not sure about to the careful line-by-line reader (``onec_sections.read_careful``). The
+# rule: whenever it answers, its answer is exactly the careful reader's. Files are built so that
+# both easy and awkward cases occur:
 # documents of several shapes (so templates are compiled and then reused or missed), values
 # holding "=", blank or blank-edged lines, bare openers, odd line endings and encodings.
 
@@ -133,16 +134,10 @@ def test_the_fast_reader_answers_exactly_as_the_careful_reader_or_not_at_all(
 
 def _reader_agreement(data: bytes) -> bool:
     """True when the fast reader answered (and so agreed); asserts agreement whenever it does."""
-    normalised = onec_sections.normalise_newline_bytes(data)
-    try:
-        text, encoding = onec_sections.decode(normalised)
-    except ParseError:
+    fast = onec_fast.read_fast(data)
+    if fast is None:
         return False
-    facts = onec_sections._byte_facts(normalised, encoding)
-    fast = facts and onec_sections._read_fast(text, encoding, facts)
-    if not fast:
-        return False
-    assert fast == onec_sections._read_careful(text, encoding)
+    assert fast == onec_sections.read_careful(data)
     return True
 
 
@@ -152,9 +147,8 @@ def test_the_fast_reader_takes_every_well_formed_statement_in_the_corpus_and_gen
     assert _reader_agreement(generate(60, seed=7))
     assert _reader_agreement(generate(60, seed=7).replace(b"\r\n", b"\n"))
     for sample in SAMPLES:
-        normalised = onec_sections.normalise_newline_bytes(sample)
         try:
-            onec_sections._read_careful(*onec_sections.decode(normalised))
+            onec_sections.read_careful(sample)
         except ParseError:
             continue  # a broken file: the careful reader is the one to explain it
         assert _reader_agreement(sample)
@@ -168,6 +162,5 @@ def test_a_key_repeated_with_blanks_around_it_takes_its_last_line_in_both_reader
     lines[at : at + 1] = [" Номер=5", "Номер=a=b", " Номер=5"]
     data = "\r\n".join(lines).encode("cp1251")
     assert _reader_agreement(data)
-    text, encoding = onec_sections.decode(onec_sections.normalise_newline_bytes(data))
-    careful = onec_sections._read_careful(text, encoding)
+    careful = onec_sections.read_careful(data)
     assert careful.documents[0].values[0] == "5"  # Номер is the first of DOCUMENT_KEYS
