@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PY_DIRS := shared services adapters tests benchmarks deploy clients
 UV_VERSION := $(shell sed -n 's/^uv==\([0-9.]*\).*/\1/p' requirements.lock)
 
-.PHONY: setup run test lint fmt bench bench-parse bench-flow clean prod-local soak bench-prod bench-prod-quick
+.PHONY: setup run test lint fmt bench bench-parse bench-import bench-flow clean prod-local soak bench-prod bench-prod-quick
 
 ## setup: create or update .venv from the lock file (idempotent; reruns only when the lock changes)
 setup: $(STAMP)
@@ -36,11 +36,14 @@ fmt: setup
 	$(BIN)/ruff format $(PY_DIRS)
 	$(BIN)/ruff check --fix .
 
-## bench: parse throughput per format, then the end-to-end flow beside the floor (see docs/benchmarks.md)
-bench: setup bench-parse bench-flow
+## bench: parse throughput per format, import into PostgreSQL and SQLite, then the end-to-end flow beside the floor (see docs/benchmarks.md)
+bench: setup bench-parse bench-import bench-flow
 
 bench-parse: setup
 	$(BIN)/python -m benchmarks.parse_throughput
+
+bench-import: setup
+	$(BIN)/python -m benchmarks.import_throughput
 
 bench-flow: setup
 	$(BIN)/python -m benchmarks.flow
