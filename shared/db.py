@@ -7,6 +7,7 @@ and PostgreSQL (production); the few dialect differences live here.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -160,36 +161,73 @@ def bulk_insert_ignoring_conflicts(
         for chunk in row_chunks:
             insert_ignoring_conflicts(session, table, chunk, conflict_columns)
         return
+    db_bulk.copy_ignoring_conflicts(_driver(session), table, row_chunks, conflict_columns)
+
+
+SMALL_BATCH = 500  # rows below which one multi-row statement costs less than setting up a COPY
+
+
+def bulk_insert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    """Many new rows (journal events, outbox events, allocations), taken from ``rows`` as needed.
+
+    PostgreSQL, from :data:`SMALL_BATCH` rows: by ``COPY``, chunk by chunk (``shared/db_bulk.py``);
+    as multi-row statements, building and re-reading each statement cost more than the server
+    spent on it. Fewer rows, and SQLite: one ``executemany`` per chunk.
+    """
+    from shared import db_bulk
+
+    row_chunks = db_bulk.chunks(rows)
+    first = next(row_chunks, None)
+    if first is None:
+        return
+    if is_postgres(session) and len(first) >= SMALL_BATCH:
+        db_bulk.copy_rows(_driver(session), table, itertools.chain([first], row_chunks))
+        return
+    for chunk in itertools.chain([first], row_chunks):
+        session.execute(table.insert(), chunk)
+
+
+def _driver(session: Session) -> Any:
+    """The transaction's psycopg connection (the session's changes so far written to it first)."""
+    session.flush()
     driver = session.connection().connection.driver_connection
     assert driver is not None, "a session in a transaction has its connection"
-    db_bulk.copy_ignoring_conflicts(driver, table, row_chunks, conflict_columns)
+    return driver
 
 
 def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
     """Bulk INSERT that hands back the new primary keys in the order of ``rows``.
 
-    PostgreSQL returns them in parameter order. SQLite cannot in one batch (SQLAlchemy then falls
-    back to one INSERT per row, which dominated storing a matcher run); there each chunk is one
-    ``executemany`` and its ids are read back: a transaction that writes holds SQLite's only write
-    lock, so its rows take consecutive ids in the order they were inserted — checked, not assumed.
+    PostgreSQL, from :data:`SMALL_BATCH` rows: the ids are taken from the table's sequence first and
+    the rows copied with them (``db_bulk.next_ids``); fewer rows: ``INSERT … RETURNING``. SQLite
+    cannot return them in order from one batch (SQLAlchemy then falls back to one INSERT per row,
+    which dominated storing a matcher run); there each chunk is one ``executemany`` and its ids are
+    read back: a transaction that writes holds SQLite's only write lock, so its rows take
+    consecutive ids in the order they were inserted — checked, not assumed.
     """
+    if any("id" in row for row in rows):
+        raise ValueError("insert_returning_ids assigns the ids; rows must not carry their own")
+    if is_postgres(session) and len(rows) >= SMALL_BATCH:
+        from shared import db_bulk
+
+        driver = _driver(session)
+        given = db_bulk.next_ids(driver, table, len(rows))
+        db_bulk.copy_rows(driver, table, db_bulk.chunks({**row, "id": i} for i, row in zip(given, rows, strict=True)))
+        return given
     ids: list[int] = []
-    sqlite_ids = not is_postgres(session)
     for start in range(0, len(rows), 5000):
         chunk = list(rows[start : start + 5000])
-        if sqlite_ids:
+        if is_postgres(session):
+            result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+            ids.extend(int(r[0]) for r in result)
+        else:
             ids.extend(_insert_reading_back_sqlite_ids(session, table, chunk))
-            continue
-        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
-        ids.extend(int(r[0]) for r in result)
     return ids
 
 
 def _insert_reading_back_sqlite_ids(session: Session, table: Table, chunk: list[dict[str, Any]]) -> range:
     from sqlalchemy import func, select
 
-    if any("id" in row for row in chunk):
-        raise ValueError("insert_returning_ids assigns the ids; rows must not carry their own")
     session.execute(table.insert(), chunk)
     last = int(session.execute(select(func.max(table.c.id))).scalar_one())
     first = last - len(chunk) + 1

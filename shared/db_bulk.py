@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
@@ -41,30 +41,99 @@ def chunks(rows: Iterable[dict[str, Any]], size: int | None = None) -> Iterator[
 def copy_ignoring_conflicts(
     driver: Any, table: Table, row_chunks: Iterator[list[dict[str, Any]]], conflict_columns: Sequence[str]
 ) -> None:
-    """Store every chunk on a helper thread while the next is built here; re-raises the helper's errors.
+    """Store every chunk, skipping rows the constraint on ``conflict_columns`` refuses."""
+    _pipeline(row_chunks, lambda names: _StagedMover(driver, table, names, conflict_columns))
 
-    ``driver`` is the transaction's psycopg connection: the helper thread is its only user until
-    this returns (the caller's thread only builds rows meanwhile).
+
+def copy_rows(driver: Any, table: Table, row_chunks: Iterator[list[dict[str, Any]]]) -> None:
+    """Store every chunk; straight into the table when no row-level security applies to it."""
+    if _row_level_security(driver, table):
+        _pipeline(row_chunks, lambda names: _StagedMover(driver, table, names, ()))
+    else:
+        _pipeline(row_chunks, lambda names: _StraightCopy(driver, table, names))
+
+
+def next_ids(driver: Any, table: Table, count: int) -> list[int]:
+    """``count`` new values of the table's id sequence, ascending: ids to give rows before they are copied.
+
+    Why: ``INSERT … RETURNING`` hands ids back but costs a statement per thousand rows and psycopg
+    re-reads each long statement; ``COPY`` is far cheaper but returns nothing. Taking the ids first
+    keeps the order of the rows exact, whatever else writes to the table meanwhile.
+    """
+    if count <= 0:
+        return []
+    with driver.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", (table.name, count)
+        )
+        return sorted(int(i) for (i,) in cursor)
+
+
+def _row_level_security(driver: Any, table: Table) -> bool:
+    with driver.cursor() as cursor:
+        cursor.execute("SELECT relrowsecurity FROM pg_class WHERE oid = %s::regclass", (table.name,))
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _pipeline(row_chunks: Iterator[list[dict[str, Any]]], mover_for: Callable[[list[str]], _Mover]) -> None:
+    """Store each chunk on a helper thread while the next is built here; re-raises the helper's errors.
+
+    The transaction's psycopg connection has the helper thread as its only user until this returns
+    (the caller's thread only builds rows meanwhile).
     """
     first = next(row_chunks, None)
     if first is None:
         return
-    mover = _StagedMover(driver, table, list(first[0]), conflict_columns)
+    mover = mover_for(list(first[0]))
+    second = next(row_chunks, None)
+    if second is None:  # nothing to overlap with: no thread
+        mover.move(first)
+        return
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sverka-bulk-copy") as helper:
         moving = helper.submit(mover.move, first)
-        for chunk in row_chunks:  # the next chunk is built while the previous one is stored
+        for chunk in itertools.chain([second], row_chunks):  # each built while the previous one is stored
             moving.result()
             moving = helper.submit(mover.move, chunk)
         moving.result()
 
 
+class _Mover(Protocol):
+    def move(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+
+def _copy_values(json_at: list[int], names: list[str], row: dict[str, Any]) -> list[Any]:
+    values = [row[name] for name in names]
+    for i in json_at:  # COPY's text form of a JSON value is its JSON text
+        values[i] = json.dumps(values[i])
+    return values
+
+
+def _json_positions(table: Table, names: list[str]) -> list[int]:
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON | postgresql.JSONB)}
+    return [i for i, name in enumerate(names) if name in json_columns]
+
+
+class _StraightCopy:
+    """``COPY`` into the table itself: for tables without row-level security (the journal, the outbox)."""
+
+    def __init__(self, driver: Any, table: Table, names: list[str]) -> None:
+        self.driver, self.names = driver, names
+        self.json_at = _json_positions(table, names)
+        self.copy = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+
+    def move(self, rows: Sequence[dict[str, Any]]) -> None:
+        with self.driver.cursor() as cursor, cursor.copy(self.copy) as copy:
+            for row in rows:
+                copy.write_row(_copy_values(self.json_at, self.names, row))
+
+
 class _StagedMover:
-    """Copies a chunk into a temporary table of the transaction, then moves it in order."""
+    """Copies a chunk into a temporary table of the transaction, then moves it in order (row-level security applies)."""
 
     def __init__(self, driver: Any, table: Table, names: list[str], conflict_columns: Sequence[str]) -> None:
         self.driver, self.table, self.names = driver, table, names
-        json_columns = {c.name for c in table.columns if isinstance(c.type, JSON | postgresql.JSONB)}
-        self.json_at = [i for i, name in enumerate(names) if name in json_columns]
+        self.json_at = _json_positions(table, names)
         self.staging = f"staging_{table.name}_{next(_staging_tables)}"
         listed = ", ".join(names)
         self.create = (
@@ -72,9 +141,10 @@ class _StagedMover:
             f" ALTER TABLE {self.staging} ADD COLUMN staged_order integer"
         )
         self.copy = f"COPY {self.staging} ({listed}, staged_order) FROM STDIN"
+        on_conflict = f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING" if conflict_columns else ""
         self.insert = (
             f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {self.staging} ORDER BY staged_order"
-            f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING"
+            + on_conflict
         )
         self.created = False
 
@@ -84,9 +154,5 @@ class _StagedMover:
             self.created = True
             with cursor.copy(self.copy) as copy:
                 for order, row in enumerate(rows):
-                    values = [row[name] for name in self.names]
-                    for i in self.json_at:  # COPY's text form of a JSON value is its JSON text
-                        values[i] = json.dumps(values[i])
-                    values.append(order)
-                    copy.write_row(values)
+                    copy.write_row([*_copy_values(self.json_at, self.names, row), order])
             cursor.execute(self.insert)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
-from shared.db import is_postgres
+from shared.db import bulk_insert, is_postgres
 from shared.models.audit import JournalEvent
 from shared.models.columns import utcnow
 
@@ -72,9 +72,9 @@ def _chain_head(session: Session) -> tuple[int, str]:
 def record_many(session: Session, changes: Iterable[Change]) -> int:
     """Append events in order, in the caller's transaction (written, not committed); how many.
 
-    Written as plain rows in one multi-row statement, not as ORM objects: an import or a matcher
-    run journals one event per invoice or allocation, and building and flushing an ORM object
-    each cost several times the hashing itself (docs/benchmarks.md, "Reconciliation flow").
+    Written as plain rows in bulk (``shared.db.bulk_insert``), not as ORM objects: an import or a
+    matcher run journals one event per invoice or allocation, and building and flushing an ORM
+    object each cost several times the hashing itself (docs/benchmarks.md, "Reconciliation flow").
     """
     rows = _append(session, changes)
     return len(rows)
@@ -106,9 +106,7 @@ def _append(session: Session, changes: Iterable[Change]) -> list[dict[str, Any]]
         }
         row["hash"] = prev = hashlib.sha256(_canonical(row)).hexdigest()
         rows.append(row)
-    table = JournalEvent.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(table), rows[start : start + 5000])
+    bulk_insert(session, JournalEvent.__table__, rows)  # type: ignore[attr-defined]
     return rows
 
 

@@ -18,10 +18,11 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlmodel import Session
 
 from shared.config import get_settings
+from shared.db import bulk_insert
 from shared.journal import jsonable
 from shared.models.columns import utcnow
 from shared.models.notify import OutboxEvent
@@ -40,7 +41,7 @@ def emit(session: Session, event_type: str, payload: dict[str, Any]) -> OutboxEv
 
 
 def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
-    """Write many events as plain rows in multi-row statements; their event ids, in order.
+    """Write many events as plain rows in bulk (``shared.db.bulk_insert``); their event ids, in order.
 
     A matcher run announces one event per allocation and per invoice whose status changed: as ORM
     objects, building and flushing them cost more than deciding the payments.
@@ -61,9 +62,7 @@ def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) ->
     if not rows:
         return []
     session.flush()  # the ORM's pending changes first, in the order they were made
-    table = OutboxEvent.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5000):
-        session.execute(insert(table), rows[start : start + 5000])
+    bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[attr-defined]
     _relay_after_commit(session)
     return [row["event_id"] for row in rows]
 

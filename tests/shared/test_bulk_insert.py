@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from shared import db_bulk
-from shared.db import bulk_insert_ignoring_conflicts, session_scope
-from shared.models import BankAccount, BankTransaction, Statement
+from shared import db_bulk, journal
+from shared.db import bulk_insert_ignoring_conflicts, insert_returning_ids, session_scope
+from shared.models import BankAccount, BankTransaction, Partner, Statement
 from shared.models.columns import utcnow
 
 
@@ -169,3 +169,44 @@ def _statement(session: Session, account_number: str) -> Statement:
     session.flush()
     session.expunge(statement)  # read after this session ends
     return statement
+
+
+@pytest.mark.parametrize("count", [3, 1_200])  # one multi-row statement; COPY in chunks on PostgreSQL
+def test_new_ids_come_back_in_the_order_of_the_rows(database_url: str, count: int) -> None:
+    """Partners are under row-level security on PostgreSQL, so the copy goes through a staging table."""
+    table = Partner.__table__  # type: ignore[attr-defined]
+    rows = [
+        {
+            "name": f"Partner {n}",
+            "inn": f"77{n:08d}",
+            "kpp": None,
+            "language": "ru",
+            "email": None,
+            "created_at": utcnow(),
+        }
+        for n in range(count)
+    ]
+    with session_scope() as session:
+        session.add(Partner(name="already there"))  # pending: written before the bulk rows
+        ids = insert_returning_ids(session, table, rows)
+    assert len(ids) == count and ids == sorted(ids)
+    with session_scope() as session:
+        stored = dict(session.execute(select(col(Partner.id), col(Partner.name))).all())
+    assert [stored[i] for i in ids] == [f"Partner {n}" for n in range(count)]
+    assert min(stored) not in ids and stored[min(stored)] == "already there"
+
+
+def test_journal_events_written_in_bulk_verify(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db_bulk, "CHUNK_ROWS", 500)  # several chunks: the pipeline's helper thread
+    with session_scope() as session:
+        journal.record(session, journal.Change("tester", "invoice.created", "invoice", 0, after={"n": 0}))
+        written = journal.record_many(
+            session,
+            [journal.Change("tester", "invoice.updated", "invoice", n, {"n": n}, None) for n in range(1, 1_700)],
+        )
+    assert written == 1_699
+    with session_scope() as session:
+        report = journal.verify(session)
+        history = journal.entity_history(session, "invoice", 1_234)
+    assert report.ok and report.events == 1_700
+    assert [(e.seq, e.before, e.after) for e in history] == [(1_235, {"n": 1_234}, None)]
