@@ -136,30 +136,41 @@ def open_invoices_found_by(
 
 
 def partners(session: Session) -> list[PartnerFacts]:
+    """Every partner, by id: the directory's fuzzy name match takes the first of equal names, so
+    the order is fixed (a worker's cached directory and a fresh one must read them alike)."""
     accounts: dict[int, list[str]] = defaultdict(list)
-    for partner_id, number in session.execute(select(*columns(PartnerAccount.partner_id, PartnerAccount.number))):
+    query = select(*columns(PartnerAccount.partner_id, PartnerAccount.number)).order_by(col(PartnerAccount.id))
+    for partner_id, number in session.execute(query):
         accounts[partner_id].append(number)
     return [
         PartnerFacts(id=pid, name=name, tax_ids=(inn,) if inn else (), accounts=tuple(accounts.get(pid, ())))
-        for pid, name, inn in session.execute(select(*columns(Partner.id, Partner.name, Partner.inn)))
+        for pid, name, inn in session.execute(
+            select(*columns(Partner.id, Partner.name, Partner.inn)).order_by(col(Partner.id))
+        )
     ]
+
+
+def learned_accounts(session: Session) -> dict[str, int]:
+    """Accounts people taught as a partner's: account number → partner."""
+    rows = session.execute(select(*columns(LearnedAccount.account_number, LearnedAccount.partner_id)))
+    return {str(a): int(p) for a, p in rows}
 
 
 def learned_facts(session: Session, line_ids: Sequence[int] | None = None) -> LearnedFacts:
     """What people taught the matcher: accounts of partners, the partners' own references, and
     people's "no"s on the given open lines."""
-    rows = session.execute(select(*columns(LearnedAccount.account_number, LearnedAccount.partner_id)))
     declined, reoffered = people_decisions(session, line_ids)
     return LearnedFacts(
-        account_partner={str(a): int(p) for a, p in rows},
+        account_partner=learned_accounts(session),
         references=learned_references(session),
         declined=declined,
         reoffered=reoffered,
     )
 
 
-def learned_references(session: Session) -> tuple[LearnedReference, ...]:
-    """The references people taught, one per (partner, direction, alias), for partners with open invoices.
+def learned_references(session: Session, partner_ids: Collection[int] | None = None) -> tuple[LearnedReference, ...]:
+    """The references people taught, one per (partner, direction, alias), for partners with open invoices
+    (of ``partner_ids`` only, when given).
 
     All rows of an alias count, also those of invoices paid since: an alias allocated to two
     invoices is the partner's standing reference even when one of them is closed. The contract
@@ -191,8 +202,14 @@ def learned_references(session: Session) -> tuple[LearnedReference, ...]:
         .join(Invoice, col(Invoice.id) == col(LearnedReferenceRow.invoice_id))
         .where(has_open)
     )
+    rows: list[Any] = []
+    if partner_ids is None:
+        rows.extend(session.execute(query))
+    else:
+        for chunk in _chunks(sorted(partner_ids)):
+            rows.extend(session.execute(query.where(col(LearnedReferenceRow.partner_id).in_(chunk))))
     grouped: dict[tuple[int, str, str], list[Any]] = defaultdict(list)
-    for row in session.execute(query):
+    for row in rows:
         grouped[(int(row[0]), str(row[1]), str(row[2]))].append(row)
     references: list[LearnedReference] = []
     for (partner_id, direction, alias), taught in grouped.items():

@@ -18,10 +18,10 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
-from services.reconciler.matching.candidates import candidate_invoices
+from services.reconciler.matching.candidates import candidate_invoices, candidate_search
+from services.reconciler.matching.directory_cache import known_partners
 from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
-from services.reconciler.matching.payers import PartnerDirectory
-from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
+from services.reconciler.matching.types import Decision, LearnedFacts, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
 from shared.db import serialize
@@ -74,13 +74,19 @@ def decide(
 ) -> list[Decision]:
     """The core's decisions on ``lines`` (the open ones of ``line_ids``, None: all), nothing stored,
     over the invoices they could touch or over every open invoice."""
-    partners = repository.partners(session)
-    learned = repository.learned_facts(session, line_ids)
     if not candidates_only:
+        partners = repository.partners(session)
+        learned = repository.learned_facts(session, line_ids)
         return match_lines(lines, repository.open_invoices(session), partners, learned, policy_from_settings())
-    directory = PartnerDirectory(partners, learned)
-    invoices = candidate_invoices(session, lines, directory)
-    return match_lines(lines, invoices, partners, learned, policy_from_settings(), directory)
+    known = known_partners(session)
+    search = candidate_search(lines, known.directory)
+    declined, reoffered = repository.people_decisions(session, line_ids)
+    references = repository.learned_references(session, search.partner_ids)
+    learned = LearnedFacts(
+        account_partner=known.account_partner, references=references, declined=declined, reoffered=reoffered
+    )
+    invoices = candidate_invoices(session, search)
+    return match_lines(lines, invoices, (), learned, policy_from_settings(), known.directory)
 
 
 def _reasons(decision_reasons: Sequence[Any]) -> list[dict[str, str]]:
