@@ -135,6 +135,23 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
     suggested_lines = {d.line_id for d in decided if d.outcome == "suggest"}
     _refresh_line_status(session, [i for i in lines if i not in line_delta], suggested_lines)
     auto_rows = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "auto"]
+    if auto_rows:  # no events, no need to lock and read the journal's head
+        _journal_and_announce(session, auto_rows, actor)
+    # After the payment events, so receivers read "allocated" before "invoice paid"; sets the
+    # status of the lines and invoices it moves.
+    _apply_amounts(session, line_delta, invoice_delta)
+    auto = sum(1 for d in decisions if d.outcome == "auto")
+    return MatchSummary(
+        lines=len(decisions),
+        auto=auto,
+        suggested=len(suggested_lines),
+        unmatched=len(decisions) - auto - len(suggested_lines),
+        allocations=len(auto_rows),
+    )
+
+
+def _journal_and_announce(session: Session, auto_rows: list[tuple[int, dict[str, Any]]], actor: str) -> None:
+    """The automatic allocations in the journal, and their ``payment.allocated`` events."""
     journal.record_many(
         session,
         [
@@ -172,62 +189,64 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
             for i, r in auto_rows
         ],
     )
-    # After the payment events, so receivers read "allocated" before "invoice paid"; sets the
-    # status of the lines and invoices it moves.
-    _apply_amounts(session, line_delta, invoice_delta)
-    auto = sum(1 for d in decisions if d.outcome == "auto")
-    return MatchSummary(
-        lines=len(decisions),
-        auto=auto,
-        suggested=len(suggested_lines),
-        unmatched=len(decisions) - auto - len(suggested_lines),
-        allocations=len(auto_rows),
+
+
+_TX = BankTransaction.__table__  # type: ignore[attr-defined]
+_INV = Invoice.__table__  # type: ignore[attr-defined]
+_LINE_MAGNITUDE = case((_TX.c.amount_minor < 0, -_TX.c.amount_minor), else_=_TX.c.amount_minor)
+_LINE_ALLOCATED = _TX.c.allocated_minor + bindparam("b_delta")
+# Each row's status is derived from its new amounts in the same statement (SQL evaluates every
+# SET expression on the row as it was). Built once, like every statement of a call: building them
+# again per arriving line cost more than running them.
+_ADD_TO_LINES = (
+    update(_TX)
+    .where(_TX.c.id == bindparam("b_id"))
+    .values(
+        allocated_minor=_LINE_ALLOCATED,
+        match_status=case(
+            (_LINE_ALLOCATED >= _LINE_MAGNITUDE, "settled"),
+            (_LINE_ALLOCATED > 0, "partially_settled"),
+            else_="unmatched",
+        ),
     )
+)
+_INVOICE_PAID = _INV.c.paid_minor + bindparam("b_delta")
+_ADD_TO_INVOICES = (
+    update(_INV)
+    .where(_INV.c.id == bindparam("b_id"))
+    .values(
+        paid_minor=_INVOICE_PAID,
+        status=case(
+            (_INV.c.status == "cancelled", "cancelled"),
+            (_INVOICE_PAID <= 0, "open"),
+            (_INV.c.amount_minor > _INVOICE_PAID, "partially_paid"),
+            (_INV.c.amount_minor == _INVOICE_PAID, "paid"),
+            else_="overpaid",
+        ),
+        updated_at=bindparam("b_now"),
+    )
+)
+_LINE_STATUS = case(
+    (col(BankTransaction.allocated_minor) >= _LINE_MAGNITUDE, "settled"),
+    (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
+    (col(BankTransaction.id).in_(bindparam("suggested", expanding=True)), "suggested"),
+    else_="unmatched",
+)
 
 
 def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: dict[int, int]) -> None:
     """Relative updates: concurrent writers add up instead of overwriting each other.
 
-    Each row's status is derived from its new amounts in the same statement (SQL evaluates every
-    SET expression on the row as it was), instead of a second pass over the same rows: on a
-    run of 100,000 lines that second pass cost as much as the updates themselves.
+    Each row's status is derived from its new amounts in the same statement, instead of a second
+    pass over the same rows: on a run of 100,000 lines that second pass cost as much as the
+    updates themselves.
     """
-    tx = BankTransaction.__table__  # type: ignore[attr-defined]
-    inv = Invoice.__table__  # type: ignore[attr-defined]
     if line_delta:
-        allocated = tx.c.allocated_minor + bindparam("b_delta")
-        magnitude = case((tx.c.amount_minor < 0, -tx.c.amount_minor), else_=tx.c.amount_minor)
-        session.execute(
-            update(tx)
-            .where(tx.c.id == bindparam("b_id"))
-            .values(
-                allocated_minor=allocated,
-                match_status=case(
-                    (allocated >= magnitude, "settled"), (allocated > 0, "partially_settled"), else_="unmatched"
-                ),
-            ),
-            [{"b_id": k, "b_delta": v} for k, v in line_delta.items()],
-        )
+        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": v} for k, v in line_delta.items()])
     if invoice_delta:
         before = invoice_status.current_statuses(session, invoice_delta)
         now = utcnow()
-        paid = inv.c.paid_minor + bindparam("b_delta")
-        session.execute(
-            update(inv)
-            .where(inv.c.id == bindparam("b_id"))
-            .values(
-                paid_minor=paid,
-                status=case(
-                    (inv.c.status == "cancelled", "cancelled"),
-                    (paid <= 0, "open"),
-                    (paid < inv.c.amount_minor, "partially_paid"),
-                    (paid == inv.c.amount_minor, "paid"),
-                    else_="overpaid",
-                ),
-                updated_at=bindparam("b_now"),
-            ),
-            [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()],
-        )
+        session.execute(_ADD_TO_INVOICES, [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()])
         invoice_status.announce_changes(session, before)
 
 
@@ -248,16 +267,11 @@ def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None
 
 
 def _refresh_line_status(session: Session, line_ids: Sequence[int], suggested: set[int]) -> None:
-    magnitude = case(
-        (col(BankTransaction.amount_minor) < 0, -col(BankTransaction.amount_minor)),
-        else_=col(BankTransaction.amount_minor),
-    )
     for start in range(0, len(line_ids), 2000):
         chunk = line_ids[start : start + 2000]
-        status = case(
-            (col(BankTransaction.allocated_minor) >= magnitude, "settled"),
-            (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
-            (col(BankTransaction.id).in_([i for i in chunk if i in suggested] or [-1]), "suggested"),
-            else_="unmatched",
+        # Of the model, with the ids written out: objects of these lines in the caller's session
+        # are found and expired, and read the new status.
+        session.execute(
+            update(BankTransaction).where(col(BankTransaction.id).in_(chunk)).values(match_status=_LINE_STATUS),
+            {"suggested": [i for i in chunk if i in suggested]},
         )
-        session.execute(update(BankTransaction).where(col(BankTransaction.id).in_(chunk)).values(match_status=status))
