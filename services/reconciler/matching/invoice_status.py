@@ -46,7 +46,12 @@ def announce_changes(session: Session, before: dict[int, str]) -> int:
     if not before:
         return 0
     session.flush()
-    after = current_statuses(session, before)
+    return announce(session, before, current_statuses(session, before))
+
+
+def announce(session: Session, before: dict[int, str], after: dict[int, str]) -> int:
+    """Emit one event per invoice whose status is ``after`` and was ``before`` (a writer that had the
+    database return the new statuses); the number emitted."""
     changed = [
         (
             STATUS_EVENT[status],
