@@ -38,7 +38,8 @@ sys.path.insert(0, str(REPO))
 from benchmarks.arrival_latency import _percentile  # noqa: E402
 from benchmarks.matcher_quality import _bench_dir  # noqa: E402
 
-TARGET_P50_MS, TARGET_P99_MS = 1000.0, 3000.0
+# Issue 4: one line arriving, 100,000 invoices open, p99 under 20 ms.
+TARGET_P99_MS = 20.0
 
 
 def _generate(world: Path, seed: int, invoices: int, partners: int) -> None:
@@ -94,11 +95,21 @@ def _database(kind: str, world: Path, keep: Path | None) -> Iterator[str]:
         path = Path(tmp) / "sverka.db"
         if keep is not None and keep.exists():
             shutil.copyfile(keep, path)
+            _migrate(f"sqlite:///{path}")  # a copy kept by an older checkout lacks the newer migrations
         else:
             _import(f"sqlite:///{path}", world)
             if keep is not None:
                 shutil.copyfile(path, keep)
         yield f"sqlite:///{path}"
+
+
+def _migrate(url: str) -> None:
+    from shared import db
+    from shared.migrate import upgrade
+
+    engine = db.make_engine(url)
+    upgrade(engine)
+    engine.dispose()
 
 
 def _time_calls(line_ids: list[int]) -> tuple[list[float], list[float]]:
@@ -116,16 +127,19 @@ def _time_calls(line_ids: list[int]) -> tuple[list[float], list[float]]:
     return wall_ms, cpu_ms
 
 
-def _report(name: str, wall_ms: list[float], cpu_ms: list[float]) -> tuple[float, float]:
+def _report(name: str, wall_ms: list[float], cpu_ms: list[float]) -> float:
+    """Prints the percentiles; returns the wall p99 (0 when no line was timed)."""
+    if not wall_ms:
+        return 0.0
     for what, values in (("wall", wall_ms), ("CPU", cpu_ms)):
         ordered = sorted(values)
         print(
             f"  {name} ({what}, {len(values)} lines): p50 {_percentile(ordered, 0.5):.1f} ms, "
-            f"p99 {_percentile(ordered, 0.99):.1f} ms, max {ordered[-1]:.1f} ms",
+            f"p95 {_percentile(ordered, 0.95):.1f} ms, p99 {_percentile(ordered, 0.99):.1f} ms, "
+            f"max {ordered[-1]:.1f} ms",
             flush=True,
         )
-    ordered = sorted(wall_ms)
-    return _percentile(ordered, 0.5), _percentile(ordered, 0.99)
+    return _percentile(sorted(wall_ms), 0.99)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,10 +173,9 @@ def main(argv: list[str] | None = None) -> int:
                     invoices = len(repository.open_invoices(session))
                 print(f"  open invoices {invoices}, open lines {len(ids)}; load {_load()}", flush=True)
                 timed = ids[: args.lines]
-                p50, p99 = _report("reconcile(session, [line]) over candidates", *_time_calls(timed))
-                met = p50 < TARGET_P50_MS and p99 < TARGET_P99_MS
-                verdict = "met" if met else "missed"
-                print(f"  targets p50 < {TARGET_P50_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms: {verdict}")
+                p99 = _report("reconcile(session, [line]) over candidates", *_time_calls(timed))
+                met = p99 < TARGET_P99_MS
+                print(f"  target p99 < {TARGET_P99_MS:.0f} ms: {'met' if met else 'missed'}")
                 ok = ok and met
                 default = service.CANDIDATES_MAX_LINES
                 service.CANDIDATES_MAX_LINES = 0  # every call reads every open invoice, as before

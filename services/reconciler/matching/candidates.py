@@ -25,7 +25,10 @@ line's open amount                                     a line's open amount (exp
 =====================================================  ==========================================
 
 Payers are identified by the same ``PartnerDirectory`` the core uses, over all partners (the
-fuzzy name match compares with every partner's name). Learned facts are the full ones.
+fuzzy name match compares with every partner's name), kept by the worker while the partners do
+not change (``directory_cache``). Of the references people taught, only those of the lines'
+payers and named partners are read: the book looks a learned alias up only for the partners a
+line knows (``find_references``, ``standing_references``), and merges lessons per partner.
 
 Several lines in one call are decided in order, and an automatic decision takes money off its
 invoices before the next line: those invoices are in the subset, so the next line sees the same
@@ -80,13 +83,8 @@ def candidate_search(lines: Iterable[PaymentLine], directory: PartnerDirectory) 
     return CandidateSearch(frozenset(keys), frozenset(partner_ids), frozenset(outstanding))
 
 
-def candidate_invoices(
-    session: Session, lines: Iterable[PaymentLine], directory: PartnerDirectory
-) -> list[OpenInvoice]:
-    """The open invoices the core could look at deciding ``lines``, in the order of the full load.
-
-    ``directory`` is the one the core will decide with (all partners, the learned facts).
-    """
+def candidate_invoices(session: Session, search: CandidateSearch) -> list[OpenInvoice]:
+    """The open invoices the core could look at deciding the lines of ``search``, in the order of
+    the full load (``search`` read with the directory the core will decide with)."""
     lookup_index.key_unkeyed_invoices(session)
-    search = candidate_search(lines, directory)
     return repository.open_invoices_found_by(session, search.keys, search.partner_ids, search.outstanding)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from shared import outbox
@@ -29,12 +29,14 @@ EVENT_TYPES = tuple(sorted(STATUS_EVENT.values()))
 _CHUNK = 2000
 
 
+_STATUSES = select(col(Invoice.id), col(Invoice.status)).where(col(Invoice.id).in_(bindparam("ids", expanding=True)))
+
+
 def current_statuses(session: Session, invoice_ids: Collection[int]) -> dict[int, str]:
     ids = sorted(invoice_ids)
     found: dict[int, str] = {}
     for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
-        rows = session.execute(select(col(Invoice.id), col(Invoice.status)).where(col(Invoice.id).in_(chunk)))
+        rows = session.execute(_STATUSES, {"ids": ids[start : start + _CHUNK]})
         found.update((int(i), str(s)) for i, s in rows)
     return found
 
@@ -44,7 +46,12 @@ def announce_changes(session: Session, before: dict[int, str]) -> int:
     if not before:
         return 0
     session.flush()
-    after = current_statuses(session, before)
+    return announce(session, before, current_statuses(session, before))
+
+
+def announce(session: Session, before: dict[int, str], after: dict[int, str]) -> int:
+    """Emit one event per invoice whose status is ``after`` and was ``before`` (a writer that had the
+    database return the new statuses); the number emitted."""
     changed = [
         (
             STATUS_EVENT[status],

@@ -39,19 +39,20 @@ def store_keys(session: Session, invoices: Iterable[tuple[int, str, str | None]]
         insert_ignoring_conflicts(session, table, rows[start : start + 5 * _CHUNK], ["key", "invoice_id"])
 
 
+_UNKEYED = (
+    select(*columns(Invoice.id, Invoice.number, Contract.number))
+    .outerjoin(Contract, col(Contract.id) == col(Invoice.contract_id))
+    .where(or_(col(Invoice.lookup_keys_version).is_(None), col(Invoice.lookup_keys_version) < LOOKUP_KEYS_VERSION))
+)
+
+
 def key_unkeyed_invoices(session: Session) -> int:
     """Key every invoice not keyed, or keyed by an older derivation; returns how many.
 
     Closed ones too: asking for open ones only would make the database read every open invoice
     (through the status index) to find none, on every call, instead of probing the version's.
     """
-    version = col(Invoice.lookup_keys_version)
-    query = (
-        select(*columns(Invoice.id, Invoice.number, Contract.number))
-        .outerjoin(Contract, col(Contract.id) == col(Invoice.contract_id))
-        .where(or_(version.is_(None), version < LOOKUP_KEYS_VERSION))
-    )
-    found = [(int(i), str(n), c) for i, n, c in session.execute(query)]
+    found = [(int(i), str(n), c) for i, n, c in session.execute(_UNKEYED)]
     if found:
         store_keys(session, found)
         _mark_keyed(session, [i for i, _, _ in found])

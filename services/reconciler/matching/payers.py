@@ -32,6 +32,8 @@ IDENTIFICATION_PENALTY: dict[IdentifiedBy, float] = {
     "name_fuzzy": 0.08,
 }
 FUZZY_NAME_CUTOFF = 92.0
+# A directory a worker keeps for long (``directory_cache``) remembers at most this many payers.
+IDENTIFIED_MAX = 100_000
 
 _LEGAL_FORMS = re.compile(
     r"\b(?:общество с ограниченной ответственностью|публичное акционерное общество|"
@@ -118,6 +120,8 @@ class PartnerDirectory:
         key = (line.counterparty_tax_id, line.counterparty_account, line.counterparty_name)
         known = self._identified.get(key)
         if known is None:
+            if len(self._identified) >= IDENTIFIED_MAX:
+                self._identified.clear()
             known = self._identified[key] = self._identify(line)
         return known
 

@@ -18,10 +18,10 @@ from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
-from services.reconciler.matching.candidates import candidate_invoices
+from services.reconciler.matching.candidates import candidate_invoices, candidate_search
+from services.reconciler.matching.directory_cache import known_partners
 from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
-from services.reconciler.matching.payers import PartnerDirectory
-from services.reconciler.matching.types import Decision, MatchPolicy, PaymentLine
+from services.reconciler.matching.types import Decision, LearnedFacts, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
 from shared.db import serialize
@@ -74,13 +74,19 @@ def decide(
 ) -> list[Decision]:
     """The core's decisions on ``lines`` (the open ones of ``line_ids``, None: all), nothing stored,
     over the invoices they could touch or over every open invoice."""
-    partners = repository.partners(session)
-    learned = repository.learned_facts(session, line_ids)
     if not candidates_only:
+        partners = repository.partners(session)
+        learned = repository.learned_facts(session, line_ids)
         return match_lines(lines, repository.open_invoices(session), partners, learned, policy_from_settings())
-    directory = PartnerDirectory(partners, learned)
-    invoices = candidate_invoices(session, lines, directory)
-    return match_lines(lines, invoices, partners, learned, policy_from_settings(), directory)
+    known = known_partners(session)
+    search = candidate_search(lines, known.directory)
+    declined, reoffered = repository.people_decisions(session, line_ids)
+    references = repository.learned_references(session, search.partner_ids)
+    learned = LearnedFacts(
+        account_partner=known.account_partner, references=references, declined=declined, reoffered=reoffered
+    )
+    invoices = candidate_invoices(session, search)
+    return match_lines(lines, invoices, (), learned, policy_from_settings(), known.directory)
 
 
 def _reasons(decision_reasons: Sequence[Any]) -> list[dict[str, str]]:
@@ -129,6 +135,25 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
     suggested_lines = {d.line_id for d in decided if d.outcome == "suggest"}
     _refresh_line_status(session, [i for i in lines if i not in line_delta], suggested_lines)
     auto_rows = [(i, r) for i, r in zip(ids, rows, strict=True) if r["kind"] == "auto"]
+    if auto_rows:  # no events, no need to lock and read the journal's head
+        _journal_and_announce(session, auto_rows, actor)
+    # After the payment events, so receivers read "allocated" before "invoice paid"; sets the
+    # status of the lines and invoices it moves. The events wait for the commit's flush, all in
+    # one statement.
+    with session.no_autoflush:
+        _apply_amounts(session, line_delta, invoice_delta)
+    auto = sum(1 for d in decisions if d.outcome == "auto")
+    return MatchSummary(
+        lines=len(decisions),
+        auto=auto,
+        suggested=len(suggested_lines),
+        unmatched=len(decisions) - auto - len(suggested_lines),
+        allocations=len(auto_rows),
+    )
+
+
+def _journal_and_announce(session: Session, auto_rows: list[tuple[int, dict[str, Any]]], actor: str) -> None:
+    """The automatic allocations in the journal, and their ``payment.allocated`` events."""
     journal.record_many(
         session,
         [
@@ -166,63 +191,74 @@ def _store(session: Session, lines: dict[int, PaymentLine], decisions: list[Deci
             for i, r in auto_rows
         ],
     )
-    # After the payment events, so receivers read "allocated" before "invoice paid"; sets the
-    # status of the lines and invoices it moves.
-    _apply_amounts(session, line_delta, invoice_delta)
-    auto = sum(1 for d in decisions if d.outcome == "auto")
-    return MatchSummary(
-        lines=len(decisions),
-        auto=auto,
-        suggested=len(suggested_lines),
-        unmatched=len(decisions) - auto - len(suggested_lines),
-        allocations=len(auto_rows),
+
+
+_TX = BankTransaction.__table__  # type: ignore[attr-defined]
+_INV = Invoice.__table__  # type: ignore[attr-defined]
+_LINE_MAGNITUDE = case((_TX.c.amount_minor < 0, -_TX.c.amount_minor), else_=_TX.c.amount_minor)
+_LINE_ALLOCATED = _TX.c.allocated_minor + bindparam("b_delta")
+# Each row's status is derived from its new amounts in the same statement (SQL evaluates every
+# SET expression on the row as it was). Built once, like every statement of a call: building them
+# again per arriving line cost more than running them.
+_ADD_TO_LINES = (
+    update(_TX)
+    .where(_TX.c.id == bindparam("b_id"))
+    .values(
+        allocated_minor=_LINE_ALLOCATED,
+        match_status=case(
+            (_LINE_ALLOCATED >= _LINE_MAGNITUDE, "settled"),
+            (_LINE_ALLOCATED > 0, "partially_settled"),
+            else_="unmatched",
+        ),
     )
+)
+_INVOICE_PAID = _INV.c.paid_minor + bindparam("b_delta")
+_ADD_TO_INVOICES = (
+    update(_INV)
+    .where(_INV.c.id == bindparam("b_id"))
+    .values(
+        paid_minor=_INVOICE_PAID,
+        status=case(
+            (_INV.c.status == "cancelled", "cancelled"),
+            (_INVOICE_PAID <= 0, "open"),
+            (_INV.c.amount_minor > _INVOICE_PAID, "partially_paid"),
+            (_INV.c.amount_minor == _INVOICE_PAID, "paid"),
+            else_="overpaid",
+        ),
+        updated_at=bindparam("b_now"),
+    )
+)
+_ADD_TO_ONE_INVOICE = _ADD_TO_INVOICES.returning(_INV.c.id, _INV.c.status)
+_LINE_STATUS = case(
+    (col(BankTransaction.allocated_minor) >= _LINE_MAGNITUDE, "settled"),
+    (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
+    (col(BankTransaction.id).in_(bindparam("suggested", expanding=True)), "suggested"),
+    else_="unmatched",
+)
 
 
 def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: dict[int, int]) -> None:
     """Relative updates: concurrent writers add up instead of overwriting each other.
 
-    Each row's status is derived from its new amounts in the same statement (SQL evaluates every
-    SET expression on the row as it was), instead of a second pass over the same rows: on a
-    run of 100,000 lines that second pass cost as much as the updates themselves.
+    Each row's status is derived from its new amounts in the same statement, instead of a second
+    pass over the same rows: on a run of 100,000 lines that second pass cost as much as the
+    updates themselves.
     """
-    tx = BankTransaction.__table__  # type: ignore[attr-defined]
-    inv = Invoice.__table__  # type: ignore[attr-defined]
     if line_delta:
-        allocated = tx.c.allocated_minor + bindparam("b_delta")
-        magnitude = case((tx.c.amount_minor < 0, -tx.c.amount_minor), else_=tx.c.amount_minor)
-        session.execute(
-            update(tx)
-            .where(tx.c.id == bindparam("b_id"))
-            .values(
-                allocated_minor=allocated,
-                match_status=case(
-                    (allocated >= magnitude, "settled"), (allocated > 0, "partially_settled"), else_="unmatched"
-                ),
-            ),
-            [{"b_id": k, "b_delta": v} for k, v in line_delta.items()],
-        )
-    if invoice_delta:
-        before = invoice_status.current_statuses(session, invoice_delta)
-        now = utcnow()
-        paid = inv.c.paid_minor + bindparam("b_delta")
-        session.execute(
-            update(inv)
-            .where(inv.c.id == bindparam("b_id"))
-            .values(
-                paid_minor=paid,
-                status=case(
-                    (inv.c.status == "cancelled", "cancelled"),
-                    (paid <= 0, "open"),
-                    (paid < inv.c.amount_minor, "partially_paid"),
-                    (paid == inv.c.amount_minor, "paid"),
-                    else_="overpaid",
-                ),
-                updated_at=bindparam("b_now"),
-            ),
-            [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()],
-        )
+        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": v} for k, v in line_delta.items()])
+    if not invoice_delta:
+        return
+    before = invoice_status.current_statuses(session, invoice_delta)
+    now = utcnow()
+    params = [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()]
+    if len(params) > 1:
+        session.execute(_ADD_TO_INVOICES, params)
         invoice_status.announce_changes(session, before)
+        return
+    # One invoice (a line arriving pays one, mostly): its new status comes back with the update,
+    # not from a read after a flush; the events then go in with the others at commit.
+    after = {int(i): str(s) for i, s in session.execute(_ADD_TO_ONE_INVOICE, params[0])}
+    invoice_status.announce(session, before, after)
 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:
@@ -242,16 +278,11 @@ def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None
 
 
 def _refresh_line_status(session: Session, line_ids: Sequence[int], suggested: set[int]) -> None:
-    magnitude = case(
-        (col(BankTransaction.amount_minor) < 0, -col(BankTransaction.amount_minor)),
-        else_=col(BankTransaction.amount_minor),
-    )
     for start in range(0, len(line_ids), 2000):
         chunk = line_ids[start : start + 2000]
-        status = case(
-            (col(BankTransaction.allocated_minor) >= magnitude, "settled"),
-            (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
-            (col(BankTransaction.id).in_([i for i in chunk if i in suggested] or [-1]), "suggested"),
-            else_="unmatched",
+        # Of the model, with the ids written out: objects of these lines in the caller's session
+        # are found and expired, and read the new status.
+        session.execute(
+            update(BankTransaction).where(col(BankTransaction.id).in_(chunk)).values(match_status=_LINE_STATUS),
+            {"suggested": [i for i in chunk if i in suggested]},
         )
-        session.execute(update(BankTransaction).where(col(BankTransaction.id).in_(chunk)).values(match_status=status))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -88,10 +89,12 @@ def decide(
     **policy: Any,
 ) -> list[Decision]:
     """The core's decisions; every world a rule test builds also proves that the lines' candidate
-    invoices alone (what the shell loads for a few arriving lines) decide them the same way."""
+    invoices alone, with only the references people taught the lines' payers and named partners
+    (what the shell loads for a few arriving lines), decide them the same way."""
     decisions = match_lines(lines, invoices, partners, learned, MatchPolicy(**policy))
     subset = candidates_in_memory(lines, invoices, partners, learned)
-    assert match_lines(lines, subset, partners, learned, MatchPolicy(**policy)) == decisions, (
+    lessons = lessons_in_memory(lines, partners, learned)
+    assert match_lines(lines, subset, partners, lessons, MatchPolicy(**policy)) == decisions, (
         "the candidate invoices decide differently from all invoices"
     )
     return decisions
@@ -114,6 +117,17 @@ def candidates_in_memory(
         or inv.outstanding_minor in search.outstanding
         or not search.keys.isdisjoint(invoice_lookup_keys(inv.number, inv.contract_number))
     ]
+
+
+def lessons_in_memory(
+    lines: Sequence[PaymentLine], partners: Iterable[PartnerFacts], learned: LearnedFacts | None = None
+) -> LearnedFacts:
+    """What ``repository.learned_references(session, partner_ids)`` leaves of ``learned`` for these
+    lines: the references of their payers and of the partners their purposes name."""
+    learned = learned or LearnedFacts()
+    search = candidate_search(lines, PartnerDirectory(partners, learned))
+    references = tuple(r for r in learned.references if r.partner_id in search.partner_ids)
+    return replace(learned, references=references)
 
 
 def decide_one(line: PaymentLine, invoices: list[OpenInvoice], **kw: Any) -> Decision:

@@ -10,8 +10,8 @@
 Measured on a 100,000-line import into PostgreSQL: of the server's time to store the lines, the
 secondary indexes were about two thirds (docs/benchmarks.md, "Import into PostgreSQL").
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-07 15:10:00
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
