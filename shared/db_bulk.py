@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -28,7 +29,6 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 
 CHUNK_ROWS = 5000
-_staging_tables = itertools.count(1)
 
 
 def chunks(rows: Iterable[dict[str, Any]], size: int | None = None) -> Iterator[list[dict[str, Any]]]:
@@ -129,16 +129,22 @@ class _StraightCopy:
 
 
 class _StagedMover:
-    """Copies a chunk into a temporary table of the transaction, then moves it in order (row-level security applies)."""
+    """Copies a chunk into a temporary table of the transaction, then moves it in order (row-level security applies).
+
+    One staging table per target table and column list, reused by every statement of the
+    transaction (emptied before each chunk) and dropped at its end: a file of thousands of daily
+    statements once created a table per statement, each holding locks until the commit, and ran
+    PostgreSQL out of lock slots.
+    """
 
     def __init__(self, driver: Any, table: Table, names: list[str], conflict_columns: Sequence[str]) -> None:
         self.driver, self.table, self.names = driver, table, names
         self.json_at = _json_positions(table, names)
-        self.staging = f"staging_{table.name}_{next(_staging_tables)}"
         listed = ", ".join(names)
+        self.staging = f"staging_{table.name}_{zlib.crc32(listed.encode()):08x}"
         self.create = (
-            f"CREATE TEMP TABLE {self.staging} ON COMMIT DROP AS SELECT {listed} FROM {table.name} WITH NO DATA;"
-            f" ALTER TABLE {self.staging} ADD COLUMN staged_order integer"
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.staging} ON COMMIT DROP AS"
+            f" SELECT {listed}, NULL::integer AS staged_order FROM {table.name} WITH NO DATA"
         )
         self.copy = f"COPY {self.staging} ({listed}, staged_order) FROM STDIN"
         on_conflict = f" ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING" if conflict_columns else ""
@@ -150,8 +156,10 @@ class _StagedMover:
 
     def move(self, rows: Sequence[dict[str, Any]]) -> None:
         with self.driver.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {self.staging}" if self.created else self.create)
-            self.created = True
+            if not self.created:
+                cursor.execute(self.create)
+                self.created = True
+            cursor.execute(f"TRUNCATE {self.staging}")
             with cursor.copy(self.copy) as copy:
                 for order, row in enumerate(rows):
                     copy.write_row([*_copy_values(self.json_at, self.names, row), order])

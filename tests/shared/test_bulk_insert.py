@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
 from shared import db_bulk, journal
@@ -210,3 +210,19 @@ def test_journal_events_written_in_bulk_verify(database_url: str, monkeypatch: p
         history = journal.entity_history(session, "invoice", 1_234)
     assert report.ok and report.events == 1_700
     assert [(e.seq, e.before, e.after) for e in history] == [(1_235, {"n": 1_234}, None)]
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_a_file_of_thousands_of_statements_is_stored_in_one_transaction(database_url: str) -> None:
+    """An MT940 file of years of daily statements stores one statement after another in one transaction.
+
+    Each statement used to leave a staging table of its own until the commit, and every one holds
+    locks: 100,000 MT940 lines ran PostgreSQL out of lock slots ("out of shared memory").
+    """
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    with session_scope() as session:
+        statement = _statement(session, "40702810900000000005")
+        for n in range(3_000):
+            bulk_insert_ignoring_conflicts(session, table, _lines(statement, [f"k{n}"]), ["dedupe_key"])
+    with session_scope() as session:
+        assert session.execute(select(func.count()).select_from(BankTransaction)).scalar_one() == 3_000
