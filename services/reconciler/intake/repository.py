@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from shared.db import bulk_insert_ignoring_conflicts, insert_ignoring_conflicts
-from shared.models import BankAccount, BankTransaction, Statement
+from shared.models import BankAccount, BankTransaction
 from shared.models.columns import utcnow
 
 
@@ -31,22 +31,24 @@ def ensure_account(session: Session, number: str, currency: str | None) -> BankA
     return account
 
 
-def add(session: Session, row: BankAccount | Statement) -> None:
-    session.add(row)
-    session.flush()
-
-
 def insert_lines(session: Session, rows: Iterable[dict[str, Any]]) -> None:
     """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped."""
     table = BankTransaction.__table__  # type: ignore[attr-defined]
     bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])
 
 
-def count_lines_of_statement(session: Session, statement_id: int) -> int:
-    count: int = session.execute(
-        select(func.count()).select_from(BankTransaction).where(col(BankTransaction.statement_id) == statement_id)
-    ).scalar_one()
-    return count
+def count_lines_of_statements(session: Session, statement_ids: Sequence[int]) -> dict[int, int]:
+    """How many lines each of these statements stored (an import stores only lines it had not seen)."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(statement_ids), 5000):
+        chunk = list(statement_ids[start : start + 5000])
+        query = (
+            select(col(BankTransaction.statement_id), func.count())
+            .where(col(BankTransaction.statement_id).in_(chunk))
+            .group_by(col(BankTransaction.statement_id))
+        )
+        counts.update({int(statement_id): int(count) for statement_id, count in session.execute(query).all()})
+    return counts
 
 
 def line_ids_of_statements(session: Session, statement_ids: Sequence[int]) -> list[int]:

@@ -9,6 +9,8 @@ file again, or a concurrent import — are counted as duplicates, never stored t
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -81,10 +83,7 @@ def import_statement_file(
     """Parse and store one file in the caller's transaction (flushes; the boundary commits)."""
     parsed = parse_statement_file(data, filename)
     file_hash = hashlib.sha256(data).hexdigest()
-    results = [
-        _store_statement(session, st, parsed.format, filename, file_hash, actor, account_number)
-        for st in parsed.statements
-    ]
+    results = _store_statements(session, parsed.statements, parsed.format, filename, file_hash, actor, account_number)
     return ImportResult(file=filename, format=parsed.format, statements=results)
 
 
@@ -93,7 +92,8 @@ def store_pulled_statement(
 ) -> StatementResult:
     """Store lines pulled from a bank API (the same dedupe as files)."""
     digest = hashlib.sha256(repr(statement).encode()).hexdigest()
-    return _store_statement(session, statement, source, None, digest, actor, account_number, source=source)
+    (result,) = _store_statements(session, [statement], source, None, digest, actor, account_number, source=source)
+    return result
 
 
 def _minor(line: StatementLine, currency: str, filename: str | None) -> int:
@@ -105,19 +105,42 @@ def _minor(line: StatementLine, currency: str, filename: str | None) -> int:
 
 
 def _resolve_account(
-    session: Session, statement: ParsedStatement, hint: str | None, filename: str | None
+    session: Session,
+    statement: ParsedStatement,
+    hint: str | None,
+    filename: str | None,
+    known: dict[str, BankAccount],
 ) -> BankAccount:
     number = statement.account or hint
     if not number:
         raise StatementRejected(f"{filename or 'statement'}: the file names no account; give one explicitly")
-    return repository.get_account_by_number(session, number) or repository.ensure_account(
-        session, number, statement.currency
-    )
+    if number not in known:
+        known[number] = repository.get_account_by_number(session, number) or repository.ensure_account(
+            session, number, statement.currency
+        )
+    return known[number]
 
 
-def _store_statement(
+@dataclass
+class _Incoming:
+    """One parsed statement on its way in: its row, its account and its booked lines' amounts."""
+
+    statement: ParsedStatement
+    account: BankAccount
+    row: Statement
+    booked: list[StatementLine]
+    amounts: list[int]
+    currency: str
+
+    @property
+    def stored_lines(self) -> int:
+        """Lines that move money (a zero line is kept in ``raw`` only)."""
+        return sum(1 for amount in self.amounts if amount != 0)
+
+
+def _store_statements(
     session: Session,
-    statement: ParsedStatement,
+    statements: Sequence[ParsedStatement],
     fmt: str,
     filename: str | None,
     file_hash: str,
@@ -125,11 +148,66 @@ def _store_statement(
     account_hint: str | None,
     *,
     source: str = "file",
-) -> StatementResult:
-    account = _resolve_account(session, statement, account_hint, filename)
+) -> list[StatementResult]:
+    """Every statement of a file together: its rows, then all lines in one pipeline, then the counts.
+
+    Together, not one after another: a file of years of daily statements (MT940) has thousands,
+    and a dozen round trips each cost more than storing their lines (docs/benchmarks.md, "Import").
+    Lines are stored in file order, so a line repeated by a later statement of the same file is
+    that statement's duplicate, as when the statements come in separate files.
+    """
+    accounts: dict[str, BankAccount] = {}
+    incoming = [
+        _incoming(session, st, fmt, filename, file_hash, actor, account_hint, source, accounts) for st in statements
+    ]
+    session.flush()  # every statement row gets its id in one go
+    now = utcnow()  # one import, one instant: every line of it was stored by the same transaction
+    repository.insert_lines(session, itertools.chain.from_iterable(_line_rows(each, now) for each in incoming))
+    stored = repository.count_lines_of_statements(session, [each.row.id or 0 for each in incoming])
+    for each in incoming:
+        new = stored.get(each.row.id or 0, 0)
+        each.row.new_count, each.row.duplicate_count = new, each.stored_lines - new
+    journal.record_many(session, [_imported(each, fmt, filename, file_hash, actor) for each in incoming])
+    outbox.emit_many(
+        session,
+        [
+            (
+                "statement.imported",
+                {"statement_id": each.row.id, "account": each.account.number, "new": each.row.new_count},
+            )
+            for each in incoming
+            if each.row.new_count
+        ],
+    )
+    return [
+        StatementResult(
+            account=each.account.number,
+            statement_id=each.row.id or 0,
+            lines=len(each.booked),
+            new=each.row.new_count or 0,
+            duplicates=each.row.duplicate_count or 0,
+            skipped_pending=len(each.statement.lines) - len(each.booked),
+            warnings=list(each.statement.warnings),
+        )
+        for each in incoming
+    ]
+
+
+def _incoming(
+    session: Session,
+    statement: ParsedStatement,
+    fmt: str,
+    filename: str | None,
+    file_hash: str,
+    actor: str,
+    account_hint: str | None,
+    source: str,
+    accounts: dict[str, BankAccount],
+) -> _Incoming:
+    account = _resolve_account(session, statement, account_hint, filename, accounts)
     booked = [ln for ln in statement.lines if ln.status == "booked"]
     currency = statement.currency or (booked[0].currency if booked else account.currency) or "RUB"
-    warnings = list(statement.warnings)
+    amounts = [_minor(ln, ln.currency or currency, filename) for ln in booked]  # every refusal before storing
     row = Statement(
         bank_account_id=account.id or 0,
         source=source,
@@ -143,11 +221,16 @@ def _store_statement(
         opening_minor=_balance(statement.opening_balance, currency),
         closing_minor=_balance(statement.closing_balance, currency),
         line_count=len(booked),
-        warnings=warnings,
+        warnings=list(statement.warnings),
         imported_by=actor,
     )
-    repository.add(session, row)
-    amounts = [_minor(ln, ln.currency or currency, filename) for ln in booked]  # every refusal before storing
+    session.add(row)
+    return _Incoming(statement, account, row, booked, amounts, currency)
+
+
+def _line_rows(each: _Incoming, now: datetime) -> Iterator[dict[str, Any]]:
+    """The statement's lines as table rows, built as the pipeline asks for them (shared/db_bulk.py)."""
+    account, currency, statement_id = each.account, each.currency, each.row.id or 0
     keys = iter_dedupe_keys(
         line_fingerprint(
             account.number,
@@ -157,47 +240,29 @@ def _store_statement(
             ln.counterparty_account,
             ln.purpose,
         )
-        for ln, amount in zip(booked, amounts, strict=True)
+        for ln, amount in zip(each.booked, each.amounts, strict=True)
     )
-    now = utcnow()  # one import, one instant: every line of it was stored by the same transaction
-    rows = (  # built while the previous chunk is being stored (shared/db_bulk.py)
-        _line_row(ln, amount, key, account.id or 0, row.id or 0, ln.currency or currency, now)
-        for ln, amount, key in zip(booked, amounts, keys, strict=True)
-        if amount != 0  # a zero line moves no money; formats that emit them keep them in raw only
-    )
-    repository.insert_lines(session, rows)
-    new = repository.count_lines_of_statement(session, row.id or 0)
-    row.new_count, row.duplicate_count = new, sum(1 for a in amounts if a != 0) - new
-    session.add(row)
-    journal.record(
-        session,
-        journal.Change(
-            actor=actor,
-            action="statement.imported",
-            entity_type="statement",
-            entity_id=row.id or 0,
-            after={
-                "account": account.number,
-                "format": fmt,
-                "filename": filename,
-                "file_sha256": file_hash,
-                "lines": len(booked),
-                "new": new,
-                "duplicates": row.duplicate_count,
-                "warnings": warnings,
-            },
-        ),
-    )
-    if new:
-        outbox.emit(session, "statement.imported", {"statement_id": row.id, "account": account.number, "new": new})
-    return StatementResult(
-        account=account.number,
-        statement_id=row.id or 0,
-        lines=len(booked),
-        new=new,
-        duplicates=row.duplicate_count,
-        skipped_pending=len(statement.lines) - len(booked),
-        warnings=warnings,
+    for ln, amount, key in zip(each.booked, each.amounts, keys, strict=True):
+        if amount != 0:  # a zero line moves no money; formats that emit them keep them in raw only
+            yield _line_row(ln, amount, key, account.id or 0, statement_id, ln.currency or currency, now)
+
+
+def _imported(each: _Incoming, fmt: str, filename: str | None, file_hash: str, actor: str) -> journal.Change:
+    return journal.Change(
+        actor=actor,
+        action="statement.imported",
+        entity_type="statement",
+        entity_id=each.row.id or 0,
+        after={
+            "account": each.account.number,
+            "format": fmt,
+            "filename": filename,
+            "file_sha256": file_hash,
+            "lines": len(each.booked),
+            "new": each.row.new_count,
+            "duplicates": each.row.duplicate_count,
+            "warnings": list(each.statement.warnings),
+        },
     )
 
 
