@@ -46,14 +46,7 @@ def _lines(statement: Statement, keys: list[str]) -> list[dict[str, object]]:
 def test_rows_go_in_once_in_their_order_with_their_values(database_url: str) -> None:
     table = BankTransaction.__table__  # type: ignore[attr-defined]
     with session_scope() as session:
-        account = BankAccount(number="40702810900000000001", currency="RUB")
-        session.add(account)
-        session.flush()
-        statement = Statement(
-            bank_account_id=account.id or 0, source="file", format="1c", file_hash="h", imported_by="t"
-        )
-        session.add(statement)
-        session.flush()
+        statement = _statement(session, "40702810900000000001")
         bulk_insert_ignoring_conflicts(session, table, _lines(statement, ["c", "a", "b"]), ["dedupe_key"])
         # A second statement repeating two of them, one twice, and bringing one new line.
         bulk_insert_ignoring_conflicts(session, table, _lines(statement, ["a", "d", "b", "d"]), ["dedupe_key"])
@@ -78,15 +71,7 @@ def test_a_line_stored_by_a_concurrent_import_meanwhile_is_kept_once(database_ur
     """
     table = BankTransaction.__table__  # type: ignore[attr-defined]
     with session_scope() as session:
-        account = BankAccount(number="40702810900000000002", currency="RUB")
-        session.add(account)
-        session.flush()
-        statement = Statement(
-            bank_account_id=account.id or 0, source="file", format="1c", file_hash="h", imported_by="t"
-        )
-        session.add(statement)
-        session.flush()
-        session.expunge(statement)  # its ids are read after this session ended
+        statement = _statement(session, "40702810900000000002")
     first_stored, second_done = threading.Event(), threading.Event()
     errors: list[BaseException] = []
 
