@@ -193,6 +193,25 @@ def _journal_and_announce(session: Session, auto_rows: list[tuple[int, dict[str,
     )
 
 
+def _invoice_status(paid: Any, amount: Any, status: Any) -> Any:
+    """``shared.models.billing.invoice_status`` in SQL: the status follows from what is paid."""
+    return case(
+        (status == "cancelled", "cancelled"),
+        (paid <= 0, "open"),
+        (paid < amount, "partially_paid"),
+        (paid == amount, "paid"),
+        else_="overpaid",
+    )
+
+
+def _line_status(allocated: Any, magnitude: Any, suggested: Any = None) -> Any:
+    """A line's status from what is allocated of it; ``suggested``: the condition for "suggested"."""
+    unsettled = [(suggested, "suggested")] if suggested is not None else []
+    return case(
+        (allocated >= magnitude, "settled"), (allocated > 0, "partially_settled"), *unsettled, else_="unmatched"
+    )
+
+
 _TX = BankTransaction.__table__  # type: ignore[attr-defined]
 _INV = Invoice.__table__  # type: ignore[attr-defined]
 _LINE_MAGNITUDE = case((_TX.c.amount_minor < 0, -_TX.c.amount_minor), else_=_TX.c.amount_minor)
@@ -203,14 +222,7 @@ _LINE_ALLOCATED = _TX.c.allocated_minor + bindparam("b_delta")
 _ADD_TO_LINES = (
     update(_TX)
     .where(_TX.c.id == bindparam("b_id"))
-    .values(
-        allocated_minor=_LINE_ALLOCATED,
-        match_status=case(
-            (_LINE_ALLOCATED >= _LINE_MAGNITUDE, "settled"),
-            (_LINE_ALLOCATED > 0, "partially_settled"),
-            else_="unmatched",
-        ),
-    )
+    .values(allocated_minor=_LINE_ALLOCATED, match_status=_line_status(_LINE_ALLOCATED, _LINE_MAGNITUDE))
 )
 _INVOICE_PAID = _INV.c.paid_minor + bindparam("b_delta")
 _ADD_TO_INVOICES = (
@@ -218,22 +230,15 @@ _ADD_TO_INVOICES = (
     .where(_INV.c.id == bindparam("b_id"))
     .values(
         paid_minor=_INVOICE_PAID,
-        status=case(
-            (_INV.c.status == "cancelled", "cancelled"),
-            (_INVOICE_PAID <= 0, "open"),
-            (_INV.c.amount_minor > _INVOICE_PAID, "partially_paid"),
-            (_INV.c.amount_minor == _INVOICE_PAID, "paid"),
-            else_="overpaid",
-        ),
+        status=_invoice_status(_INVOICE_PAID, _INV.c.amount_minor, _INV.c.status),
         updated_at=bindparam("b_now"),
     )
 )
 _ADD_TO_ONE_INVOICE = _ADD_TO_INVOICES.returning(_INV.c.id, _INV.c.status)
-_LINE_STATUS = case(
-    (col(BankTransaction.allocated_minor) >= _LINE_MAGNITUDE, "settled"),
-    (col(BankTransaction.allocated_minor) > 0, "partially_settled"),
-    (col(BankTransaction.id).in_(bindparam("suggested", expanding=True)), "suggested"),
-    else_="unmatched",
+_LINE_STATUS = _line_status(
+    col(BankTransaction.allocated_minor),
+    _LINE_MAGNITUDE,
+    suggested=col(BankTransaction.id).in_(bindparam("suggested", expanding=True)),
 )
 
 
@@ -263,13 +268,7 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:
     """Derive status from the amounts, in SQL, for the given invoices; announce the ones that changed."""
-    status = case(
-        (col(Invoice.status) == "cancelled", "cancelled"),
-        (col(Invoice.paid_minor) <= 0, "open"),
-        (col(Invoice.paid_minor) < col(Invoice.amount_minor), "partially_paid"),
-        (col(Invoice.paid_minor) == col(Invoice.amount_minor), "paid"),
-        else_="overpaid",
-    )
+    status = _invoice_status(col(Invoice.paid_minor), col(Invoice.amount_minor), col(Invoice.status))
     before = invoice_status.current_statuses(session, invoice_ids)
     for start in range(0, len(invoice_ids), 2000):
         chunk = invoice_ids[start : start + 2000]
