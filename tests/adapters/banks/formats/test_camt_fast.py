@@ -16,12 +16,13 @@ from decimal import Decimal
 
 import pytest
 
-from adapters.banks.base import ParseError
+from adapters.banks.base import ParsedStatement
 from adapters.banks.formats import camt_fast
 from adapters.banks.formats.camt import read_streaming
 from adapters.banks.formats.camt_fast import read_statements
 from adapters.banks.formats.camt_zip import is_zip, zip_members
 from benchmarks.synth.camt import generate
+from tests.adapters.banks.formats.fast_reader_agreement import fast_reader_agrees
 from tests.adapters.banks.formats.test_camt import NS53, document, entry, tx
 from tests.fixture_corpus import CorpusFile, under
 
@@ -33,20 +34,15 @@ def xml_documents(f: CorpusFile) -> list[bytes]:
 
 def agree(data: bytes) -> bool:
     """True when the fast reader answered; asserts that its answer is the streaming reader's."""
-    fast = read_statements(data)
-    try:
-        reference = read_streaming(data)
-    except ParseError:
-        assert fast is None, "the fast reader accepted a document the streaming reader refuses"
-        return False
-    if fast is None:
-        return False
+    return fast_reader_agrees(read_statements, read_streaming, data, _same_statements)
+
+
+def _same_statements(fast: list[ParsedStatement], reference: list[ParsedStatement]) -> None:
     assert len(fast) == len(reference)
     for ours, theirs in zip(fast, reference, strict=True):
         assert ours.lines == theirs.lines
         # Equal dataclasses can still differ in what repr shows (dict order, Decimal exponent).
         assert repr(ours) == repr(theirs)
-    return True
 
 
 CORPUS = under("camt")

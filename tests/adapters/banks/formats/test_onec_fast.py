@@ -22,6 +22,7 @@ from adapters.banks.formats import onec, onec_fast
 from adapters.banks.formats.onec_fast import read_fast
 from adapters.banks.formats.onec_sections import read_careful
 from benchmarks.synth.onec import generate
+from tests.adapters.banks.formats.fast_reader_agreement import fast_reader_agrees
 from tests.fixture_corpus import CorpusFile, under
 
 CORPUS = under("1c")
@@ -37,16 +38,11 @@ def piece_size(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 def agree(data: bytes) -> bool:
     """True when the fast reader answered; asserts that its answer is the careful reader's."""
-    fast = read_fast(data)
-    try:
-        reference = read_careful(data)
-    except ParseError:
-        assert fast is None, "the fast reader accepted a file the careful reader refuses"
-        return False
-    if fast is None:
-        return False
+    return fast_reader_agrees(read_fast, read_careful, data, _equal)
+
+
+def _equal(fast: object, reference: object) -> None:
     assert fast == reference
-    return True
 
 
 def _parsed_carefully(data: bytes, monkeypatch: pytest.MonkeyPatch) -> ParsedFile | str:
