@@ -207,7 +207,8 @@ def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str
     """
     if any("id" in row for row in rows):
         raise ValueError("insert_returning_ids assigns the ids; rows must not carry their own")
-    if is_postgres(session) and len(rows) >= SMALL_BATCH:
+    postgres = is_postgres(session)
+    if postgres and len(rows) >= SMALL_BATCH:
         from shared import db_bulk
 
         driver = _driver(session)
@@ -217,7 +218,7 @@ def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str
     ids: list[int] = []
     for start in range(0, len(rows), 5000):
         chunk = list(rows[start : start + 5000])
-        if is_postgres(session):
+        if postgres:
             result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
             ids.extend(int(r[0]) for r in result)
         else:
