@@ -375,7 +375,11 @@ def test_a_postgres_restart_answers_503_keeps_imports_whole_and_recovers_without
         assert _lines_of(conn, account) == len(big_lines)
     superuser.dispose()
     # The workers reconnected too: the import's event is relayed and delivered.
-    assert wait_until_delivered(production, sink, after_id, timeout=90)
+    delivered_after = wait_until_delivered(production, sink, after_id, timeout=90)
+    assert delivered_after, (
+        f"no event after outbox id {after_id}: the caught import answered {getattr(answer, 'status_code', answer)},"
+        f" the re-import {again.json()}"
+    )
     print(  # the soak run's record
         f"postgres down {started_at - stopped_at:.0f}s: {len(outage)} requests answered 503 "
         f"(slowest {max(s.seconds for s in outage) * 1000:.0f} ms); reads back {recovered_at - started_at:.1f}s "
