@@ -48,3 +48,14 @@ def test_the_api_entry_point_named_in_compose_imports():
 def test_the_image_installs_from_the_lock_file():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
     assert "requirements.lock" in dockerfile
+
+
+def test_the_image_ships_bytecode_because_its_processes_cannot_write_it():
+    """PYTHONDONTWRITEBYTECODE and a user without write access: uncompiled, every start compiles all."""
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    installs = [line for line in dockerfile.splitlines() if "uv pip install" in line]
+    assert installs and all("--compile-bytecode" in line for line in installs), installs
+    compiled = next(line for line in dockerfile.splitlines() if "compileall" in line).split()
+    copies = [line.split() for line in dockerfile.splitlines() if line.startswith("COPY ")]
+    copied = {parts[1] for parts in copies if parts[1:] == [parts[1], f"./{parts[1]}"]}  # the source folders
+    assert copied and copied <= set(compiled), (copied, compiled)
