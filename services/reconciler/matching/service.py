@@ -248,14 +248,18 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
     Each row's status is derived from its new amounts in the same statement, instead of a second
     pass over the same rows: on a run of 100,000 lines that second pass cost as much as the
     updates themselves.
+
+    Rows are updated in id order: in decision order they hit the tables and their indexes at
+    random, and on SQLite (a small page cache over a table of 100,000 invoices) updating the
+    invoices that way cost four times as much.
     """
     if line_delta:
-        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": v} for k, v in line_delta.items()])
+        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": line_delta[k]} for k in sorted(line_delta)])
     if not invoice_delta:
         return
     before = invoice_status.current_statuses(session, invoice_delta)
     now = utcnow()
-    params = [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()]
+    params = [{"b_id": k, "b_delta": invoice_delta[k], "b_now": now} for k in sorted(invoice_delta)]
     if len(params) > 1:
         session.execute(_ADD_TO_INVOICES, params)
         invoice_status.announce_changes(session, before)
