@@ -10,11 +10,12 @@ amount, so a concurrent decision cannot make the books inconsistent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import bindparam, case, text, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
@@ -24,7 +25,7 @@ from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
 from services.reconciler.matching.types import Decision, LearnedFacts, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
-from shared.db import serialize
+from shared.db import is_postgres, serialize
 from shared.models import BankTransaction, Invoice
 from shared.models.columns import utcnow
 
@@ -33,6 +34,8 @@ MATCHER_ACTOR = "system:matcher"
 # candidates grow with the lines (about 40 invoices a line in the generated world); a statement
 # of thousands of lines reads every open invoice once instead, its cost spread over its lines.
 CANDIDATES_MAX_LINES = 500
+# SQLite's page cache while a bulk run stores its decisions (KiB; SQLite's default is 2 MiB).
+BULK_PAGE_CACHE_KIB = 65536
 
 
 @dataclass
@@ -66,7 +69,31 @@ def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor:
             return MatchSummary(0, 0, 0, 0, 0)
         few = line_ids is not None and len(lines) <= CANDIDATES_MAX_LINES
         decisions = decide(session, lines, line_ids, candidates_only=few)
-        return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+        if few:
+            return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+        with _larger_page_cache(session):
+            return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+
+
+@contextmanager
+def _larger_page_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a page cache large enough for a bulk run's writes, while it stores them.
+
+    A bulk run updates a hundred thousand lines and invoices and the indexes on their statuses
+    and amounts, at places all over each index; with SQLite's default 2 MiB cache nearly every
+    one of those reads its page back from the file (measured on 100,000 invoices: storing took a
+    third more CPU and, on a busy machine, three times the wall time). The limit goes back before
+    the commit: pages not yet written are kept whatever the limit, so lowering it costs nothing.
+    """
+    if is_postgres(session):
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = -{BULK_PAGE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before)}"))
 
 
 def decide(
