@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, text, update
+from sqlalchemy import BigInteger, bindparam, case, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
@@ -262,6 +263,34 @@ _ADD_TO_INVOICES = (
     )
 )
 _ADD_TO_ONE_INVOICE = _ADD_TO_INVOICES.returning(_INV.c.id, _INV.c.status)
+# PostgreSQL, many rows: the ids and deltas as two arrays, joined in one UPDATE … FROM per chunk.
+# As an executemany, each row was a statement of its own for the server (on 20,000 invoices the
+# two updates took 2.6 s of wall time for 0.4 s of the client's CPU).
+_DELTAS = select(
+    func.unnest(bindparam("b_ids", type_=postgresql.ARRAY(BigInteger))).label("id"),
+    func.unnest(bindparam("b_deltas", type_=postgresql.ARRAY(BigInteger))).label("delta"),
+).subquery("delta")
+_LINE_ALLOCATED_BY_ARRAY = _TX.c.allocated_minor + _DELTAS.c.delta
+_ADD_TO_LINES_BY_ARRAY = (
+    update(_TX)
+    .where(_TX.c.id == _DELTAS.c.id)
+    .values(
+        allocated_minor=_LINE_ALLOCATED_BY_ARRAY, match_status=_line_status(_LINE_ALLOCATED_BY_ARRAY, _LINE_MAGNITUDE)
+    )
+)
+_INVOICE_PAID_BY_ARRAY = _INV.c.paid_minor + _DELTAS.c.delta
+_ADD_TO_INVOICES_BY_ARRAY = (
+    update(_INV)
+    .where(_INV.c.id == _DELTAS.c.id)
+    .values(
+        paid_minor=_INVOICE_PAID_BY_ARRAY,
+        status=_invoice_status(_INVOICE_PAID_BY_ARRAY, _INV.c.amount_minor, _INV.c.status),
+        updated_at=bindparam("b_now"),
+    )
+)
+# Fewer rows (a line arriving): the executemany, as before; its statements are prepared already.
+_ARRAY_FROM_ROWS = 100
+_ARRAY_CHUNK = 20_000
 _LINE_STATUS = _line_status(
     col(BankTransaction.allocated_minor),
     _LINE_MAGNITUDE,
@@ -280,12 +309,20 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
     random, and on SQLite (a small page cache over a table of 100,000 invoices) updating the
     invoices that way cost four times as much.
     """
+    by_array = is_postgres(session) and max(len(line_delta), len(invoice_delta)) >= _ARRAY_FROM_ROWS
     if line_delta:
-        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": line_delta[k]} for k in sorted(line_delta)])
+        if by_array:
+            _add_by_array(session, _ADD_TO_LINES_BY_ARRAY, line_delta, {})
+        else:
+            session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": line_delta[k]} for k in sorted(line_delta)])
     if not invoice_delta:
         return
     before = invoice_status.current_statuses(session, invoice_delta)
     now = utcnow()
+    if by_array:
+        _add_by_array(session, _ADD_TO_INVOICES_BY_ARRAY, invoice_delta, {"b_now": now})
+        invoice_status.announce_changes(session, before)
+        return
     params = [{"b_id": k, "b_delta": invoice_delta[k], "b_now": now} for k in sorted(invoice_delta)]
     if len(params) > 1:
         session.execute(_ADD_TO_INVOICES, params)
@@ -295,6 +332,13 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
     # not from a read after a flush; the events then go in with the others at commit.
     after = {int(i): str(s) for i, s in session.execute(_ADD_TO_ONE_INVOICE, params[0])}
     invoice_status.announce(session, before, after)
+
+
+def _add_by_array(session: Session, statement: Any, delta: dict[int, int], extra: dict[str, Any]) -> None:
+    ids = sorted(delta)
+    for start in range(0, len(ids), _ARRAY_CHUNK):
+        chunk = ids[start : start + _ARRAY_CHUNK]
+        session.execute(statement, {"b_ids": chunk, "b_deltas": [delta[i] for i in chunk], **extra})
 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:
