@@ -77,10 +77,12 @@ class InvoiceBook:
         keys = number_keys(inv.number)
         self._keys[inv.id] = keys
         for key, tier in keys.items():
-            distinctive = is_distinctive(key)
-            self._partner_refs[(inv.partner_id, key)].append((inv.id, tier, distinctive))
-            if distinctive:
-                self._global_refs[key].append((inv.id, tier, distinctive))
+            # A distinctive key is found through the global index whoever pays; the partner's
+            # index holds only the short ones (a second entry there would be offered twice).
+            if is_distinctive(key):
+                self._global_refs[key].append((inv.id, tier, True))
+            else:
+                self._partner_refs[(inv.partner_id, key)].append((inv.id, tier, False))
         if inv.contract_number:
             contract_key = self._contract_key(inv.contract_number)
             if contract_key is not None:
@@ -176,8 +178,11 @@ class InvoiceBook:
                     ref = self._pointers.get((partner_id, direction, key))
                     if ref is not None and ref.points_at is not None:
                         offer(ref.points_at, LEARNED, key, True, learned=True, doubted=ref.doubted)
-            for invoice_id, tier, distinctive in self._global_refs.get(key, ()):
-                offer(invoice_id, tier, key, distinctive)
+            found = self._global_refs.get(key)
+            if found is not None:  # a distinctive key: it is in no partner's index
+                for invoice_id, tier, distinctive in found:
+                    offer(invoice_id, tier, key, distinctive)
+                continue
             for partner_id in partners:
                 for invoice_id, tier, distinctive in self._partner_refs.get((partner_id, key), ()):
                     offer(invoice_id, tier, key, distinctive)

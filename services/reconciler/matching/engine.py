@@ -201,17 +201,19 @@ def _merge(proposals: list[Proposal]) -> list[Proposal]:
     """
     merged: dict[tuple[tuple[int, int], ...], Proposal] = {}
     for p in proposals:
-        known = merged.get(p.key)
+        key = p.key  # built anew on every read: read once
+        known = merged.get(key)
         if known is None:
-            merged[p.key] = p
+            merged[key] = p
             continue
         if (p.held is None) != (known.held is None):
             best, other = (p, known) if p.held is None else (known, p)
         else:
             best, other = (p, known) if p.confidence > known.confidence else (known, p)
         reasons = best.reasons + tuple(r for r in other.reasons if r not in best.reasons)
-        merged[p.key] = Proposal(best.allocations, best.confidence, reasons, best.rule, best.held)
-    return sorted(merged.values(), key=lambda p: (-p.confidence, p.key))
+        merged[key] = Proposal(best.allocations, best.confidence, reasons, best.rule, best.held)
+    ranked = sorted(merged.items(), key=lambda kp: (-kp[1].confidence, kp[0]))
+    return [p for _, p in ranked]
 
 
 def _choose(

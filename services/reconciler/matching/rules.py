@@ -108,12 +108,19 @@ class LineContext:
     # Declined invoices some rule would have proposed: the decision says so, for the reviewer.
     passed_over: set[int] = field(default_factory=set)
     _positions: dict[str, int] | None = None
+    _lengths: frozenset[int] | None = None
 
     def key_positions(self) -> dict[str, int]:
         """Each purpose key → where it comes in the purpose (built once per line, on demand)."""
         if self._positions is None:
             self._positions = {key: n for n, key in enumerate(self.facts.keys)}
         return self._positions
+
+    def key_lengths(self) -> frozenset[int]:
+        """The lengths of the purpose's keys (built once per line, on demand)."""
+        if self._lengths is None:
+            self._lengths = frozenset(map(len, self.facts.keys))
+        return self._lengths
 
     @property
     def known_partners(self) -> frozenset[int]:
@@ -516,7 +523,10 @@ def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
     if not ctx.facts.keys:
         return None
     positions = ctx.key_positions()
+    lengths = ctx.key_lengths()
     for key in ctx.book.keys_of(inv.id):
+        if len(key) not in lengths:  # a swap keeps the length: none of this key's is written
+            continue
         found: tuple[int, str] | None = None
         for i in range(len(key) - 1 if len(key) >= 3 else 0):
             a, b = key[i], key[i + 1]

@@ -10,11 +10,13 @@ amount, so a concurrent decision cannot make the books inconsistent.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, case, update
+from sqlalchemy import BigInteger, bindparam, case, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col
 
 from services.reconciler.matching import invoice_status, repository
@@ -24,7 +26,7 @@ from services.reconciler.matching.engine import cyclic_gc_paused, match_lines
 from services.reconciler.matching.types import Decision, LearnedFacts, MatchPolicy, PaymentLine
 from shared import journal, outbox
 from shared.config import get_settings
-from shared.db import serialize
+from shared.db import is_postgres, serialize
 from shared.models import BankTransaction, Invoice
 from shared.models.columns import utcnow
 
@@ -33,6 +35,8 @@ MATCHER_ACTOR = "system:matcher"
 # candidates grow with the lines (about 40 invoices a line in the generated world); a statement
 # of thousands of lines reads every open invoice once instead, its cost spread over its lines.
 CANDIDATES_MAX_LINES = 500
+# SQLite's page cache while a bulk run stores its decisions (KiB; SQLite's default is 2 MiB).
+BULK_PAGE_CACHE_KIB = 65536
 
 
 @dataclass
@@ -66,7 +70,31 @@ def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor:
             return MatchSummary(0, 0, 0, 0, 0)
         few = line_ids is not None and len(lines) <= CANDIDATES_MAX_LINES
         decisions = decide(session, lines, line_ids, candidates_only=few)
-        return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+        if few:
+            return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+        with _larger_page_cache(session):
+            return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
+
+
+@contextmanager
+def _larger_page_cache(session: Session) -> Iterator[None]:
+    """On SQLite, a page cache large enough for a bulk run's writes, while it stores them.
+
+    A bulk run updates a hundred thousand lines and invoices and the indexes on their statuses
+    and amounts, at places all over each index; with SQLite's default 2 MiB cache nearly every
+    one of those reads its page back from the file (measured on 100,000 invoices: storing took a
+    third more CPU and, on a busy machine, three times the wall time). The limit goes back before
+    the commit: pages not yet written are kept whatever the limit, so lowering it costs nothing.
+    """
+    if is_postgres(session):
+        yield
+        return
+    before = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text(f"PRAGMA cache_size = -{BULK_PAGE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(before)}"))
 
 
 def decide(
@@ -235,6 +263,34 @@ _ADD_TO_INVOICES = (
     )
 )
 _ADD_TO_ONE_INVOICE = _ADD_TO_INVOICES.returning(_INV.c.id, _INV.c.status)
+# PostgreSQL, many rows: the ids and deltas as two arrays, joined in one UPDATE … FROM per chunk.
+# As an executemany, each row was a statement of its own for the server (on 20,000 invoices the
+# two updates took 2.6 s of wall time for 0.4 s of the client's CPU).
+_DELTAS = select(
+    func.unnest(bindparam("b_ids", type_=postgresql.ARRAY(BigInteger))).label("id"),
+    func.unnest(bindparam("b_deltas", type_=postgresql.ARRAY(BigInteger))).label("delta"),
+).subquery("delta")
+_LINE_ALLOCATED_BY_ARRAY = _TX.c.allocated_minor + _DELTAS.c.delta
+_ADD_TO_LINES_BY_ARRAY = (
+    update(_TX)
+    .where(_TX.c.id == _DELTAS.c.id)
+    .values(
+        allocated_minor=_LINE_ALLOCATED_BY_ARRAY, match_status=_line_status(_LINE_ALLOCATED_BY_ARRAY, _LINE_MAGNITUDE)
+    )
+)
+_INVOICE_PAID_BY_ARRAY = _INV.c.paid_minor + _DELTAS.c.delta
+_ADD_TO_INVOICES_BY_ARRAY = (
+    update(_INV)
+    .where(_INV.c.id == _DELTAS.c.id)
+    .values(
+        paid_minor=_INVOICE_PAID_BY_ARRAY,
+        status=_invoice_status(_INVOICE_PAID_BY_ARRAY, _INV.c.amount_minor, _INV.c.status),
+        updated_at=bindparam("b_now"),
+    )
+)
+# Fewer rows (a line arriving): the executemany, as before; its statements are prepared already.
+_ARRAY_FROM_ROWS = 100
+_ARRAY_CHUNK = 20_000
 _LINE_STATUS = _line_status(
     col(BankTransaction.allocated_minor),
     _LINE_MAGNITUDE,
@@ -248,14 +304,26 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
     Each row's status is derived from its new amounts in the same statement, instead of a second
     pass over the same rows: on a run of 100,000 lines that second pass cost as much as the
     updates themselves.
+
+    Rows are updated in id order: in decision order they hit the tables and their indexes at
+    random, and on SQLite (a small page cache over a table of 100,000 invoices) updating the
+    invoices that way cost four times as much.
     """
+    by_array = is_postgres(session) and max(len(line_delta), len(invoice_delta)) >= _ARRAY_FROM_ROWS
     if line_delta:
-        session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": v} for k, v in line_delta.items()])
+        if by_array:
+            _add_by_array(session, _ADD_TO_LINES_BY_ARRAY, line_delta, {})
+        else:
+            session.execute(_ADD_TO_LINES, [{"b_id": k, "b_delta": line_delta[k]} for k in sorted(line_delta)])
     if not invoice_delta:
         return
     before = invoice_status.current_statuses(session, invoice_delta)
     now = utcnow()
-    params = [{"b_id": k, "b_delta": v, "b_now": now} for k, v in invoice_delta.items()]
+    if by_array:
+        _add_by_array(session, _ADD_TO_INVOICES_BY_ARRAY, invoice_delta, {"b_now": now})
+        invoice_status.announce_changes(session, before)
+        return
+    params = [{"b_id": k, "b_delta": invoice_delta[k], "b_now": now} for k in sorted(invoice_delta)]
     if len(params) > 1:
         session.execute(_ADD_TO_INVOICES, params)
         invoice_status.announce_changes(session, before)
@@ -264,6 +332,13 @@ def _apply_amounts(session: Session, line_delta: dict[int, int], invoice_delta: 
     # not from a read after a flush; the events then go in with the others at commit.
     after = {int(i): str(s) for i, s in session.execute(_ADD_TO_ONE_INVOICE, params[0])}
     invoice_status.announce(session, before, after)
+
+
+def _add_by_array(session: Session, statement: Any, delta: dict[int, int], extra: dict[str, Any]) -> None:
+    ids = sorted(delta)
+    for start in range(0, len(ids), _ARRAY_CHUNK):
+        chunk = ids[start : start + _ARRAY_CHUNK]
+        session.execute(statement, {"b_ids": chunk, "b_deltas": [delta[i] for i in chunk], **extra})
 
 
 def refresh_invoice_status(session: Session, invoice_ids: Sequence[int]) -> None:

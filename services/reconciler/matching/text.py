@@ -80,6 +80,12 @@ _PARTIAL_STEMS = (
     "balance",
 )
 _NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
+# One scan each instead of a substring test per stem (or a Python-level loop over the characters).
+_NOT_INVOICE_STEM = re.compile("|".join(map(re.escape, _NOT_INVOICE_STEMS)))
+_PARTIAL_STEM = re.compile("|".join(map(re.escape, _PARTIAL_STEMS)))
+# A purpose without one has no key, date or tax id; the characters ``str.isdigit`` accepts beyond
+# these (superscripts and the like) are in none of those patterns either.
+_DIGIT = re.compile(r"\d")
 
 MAX_KEY_TOKENS = 4
 # Longer runs are prose, not a number; stopping there keeps a line's key count small.
@@ -179,9 +185,9 @@ def read_purpose(purpose: str | None) -> PurposeFacts:
     """
     text = (purpose or "").replace("ё", "е").replace("Ё", "Е")
     lower = text.lower()  # the keyword patterns are lower case: cheaper than IGNORECASE
-    blocked = _NOT_INVOICE.search(lower) if any(stem in lower for stem in _NOT_INVOICE_STEMS) else None
-    partial = any(stem in lower for stem in _PARTIAL_STEMS) and _PARTIAL_HINT.search(lower) is not None
-    digits = any(ch.isdigit() for ch in text)
+    blocked = _NOT_INVOICE.search(lower) if _NOT_INVOICE_STEM.search(lower) else None
+    partial = _PARTIAL_STEM.search(lower) is not None and _PARTIAL_HINT.search(lower) is not None
+    digits = _DIGIT.search(text) is not None
     return PurposeFacts(
         keys=reference_keys(text) if digits else (),
         dates=frozenset(_parse_dates(text)) if digits else frozenset(),
