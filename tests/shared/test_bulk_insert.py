@@ -226,7 +226,10 @@ def test_long_lines_are_stored_compressed_as_the_table_asks(database_url: str) -
         rows = _lines(statement, ["long"])
         rows[0]["raw"] = "".join(f"Документ {n}: оплата по счёту {n * 7919 % 1000}\n" for n in range(200))
         rows[0]["details"] = {f"field{n}": f"значение {n}" for n in range(100)}
+        work_mem = session.execute(text("SELECT current_setting('work_mem')")).scalar_one()
         bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])
+        # The move sorts with more memory for itself only: the transaction's setting is as it was.
+        assert session.execute(text("SELECT current_setting('work_mem')")).scalar_one() == work_mem
     with session_scope() as session:
         wanted = session.execute(
             text(
