@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index
+from sqlalchemy import JSON, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel
 
 from shared.models.columns import json_column, money_column, text_column, utc_column, utcnow
@@ -89,7 +89,8 @@ class BankTransaction(SQLModel, table=True):
     counterparty_account: str | None = None
     counterparty_tax_id: str | None = Field(default=None, index=True)
     purpose: str | None = Field(default=None, sa_column=text_column())
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    # ``json``, not ``jsonb``, on PostgreSQL (migration 0015): read whole, never queried inside.
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     raw: str = Field(default="", sa_column=text_column(nullable=False))
     source_line: int | None = None
     allocated_minor: int = Field(default=0, sa_column=money_column())

@@ -211,3 +211,37 @@ def test_a_file_of_thousands_of_statements_is_stored_in_one_transaction(database
             bulk_insert_ignoring_conflicts(session, table, _lines(statement, [f"k{n}"]), ["dedupe_key"])
     with session_scope() as session:
         assert session.execute(select(func.count()).select_from(BankTransaction)).scalar_one() == 3_000
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_long_lines_are_stored_compressed_as_the_table_asks(database_url: str) -> None:
+    """A line long enough to be compressed keeps the column's method (lz4 where the server has it, migration 0015).
+
+    The staging table compresses the value and the move keeps it as it is: without the staging
+    table taking the target's setting, every imported line would be pglz whatever the table said.
+    """
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    with session_scope() as session:
+        statement = _statement(session, "40702810900000000006")
+        rows = _lines(statement, ["long"])
+        rows[0]["raw"] = "".join(f"Документ {n}: оплата по счёту {n * 7919 % 1000}\n" for n in range(200))
+        rows[0]["details"] = {f"field{n}": f"значение {n}" for n in range(100)}
+        work_mem = session.execute(text("SELECT current_setting('work_mem')")).scalar_one()
+        bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])
+        # The move sorts with more memory for itself only: the transaction's setting is as it was.
+        assert session.execute(text("SELECT current_setting('work_mem')")).scalar_one() == work_mem
+    with session_scope() as session:
+        wanted = session.execute(
+            text(
+                "SELECT attcompression FROM pg_attribute"
+                " WHERE attrelid = 'bank_transaction'::regclass AND attname = 'raw'"
+            )
+        ).scalar_one()
+        methods = session.execute(
+            text("SELECT pg_column_compression(raw), pg_column_compression(details) FROM bank_transaction")
+        ).one()
+        stored = session.scalars(select(BankTransaction)).one()
+    expected = {"l": "lz4", "p": "pglz", "": None}[wanted]
+    if expected is not None:
+        assert tuple(methods) == (expected, expected)
+    assert stored.details == rows[0]["details"] and stored.raw == rows[0]["raw"]
