@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlmodel import Session, col
 
+from shared import json_text
 from shared.db import bulk_insert, is_postgres
 from shared.models.audit import JournalEvent
 from shared.models.columns import utcnow
@@ -72,11 +73,11 @@ def _canonical(fields: Mapping[str, Any]) -> bytes:
     """The bytes an event's hash covers: its fields (not the hash itself) as sorted, compact JSON."""
     body = {name: fields[name] for name in _HASHED}
     body["occurred_at"] = _timestamp(fields["occurred_at"])
-    return _CANONICAL_JSON.encode(body).encode()
+    return _canonical_json(body).encode()
 
 
 # The canonical form's encoder, made once (``json.dumps`` with these options builds one per call).
-_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_canonical_json = json_text.encoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 _json_string = json.encoder.encode_basestring  # a str as the encoder above writes it (no ASCII escaping)
 
 
@@ -104,8 +105,8 @@ def _canonical_new(
     """
     return (
         f'{{"action":{_json_string(action)},"actor":{_json_string(actor)},'
-        f'"after":{"null" if after is None else _CANONICAL_JSON.encode(after)},'
-        f'"before":{"null" if before is None else _CANONICAL_JSON.encode(before)},'
+        f'"after":{"null" if after is None else _canonical_json(after)},'
+        f'"before":{"null" if before is None else _canonical_json(before)},'
         f'"entity_id":{_json_string(entity_id)},"entity_type":{_json_string(entity_type)},'
         f'"occurred_at":"{timestamp}","prev_hash":{_json_string(prev)},"seq":{seq:d}}}'
     ).encode()
