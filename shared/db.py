@@ -142,6 +142,14 @@ def insert_ignoring_conflicts(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= SMALL_BATCH:
+        # Many rows (an import's invoice lookup keys): copied through a staging table like a
+        # statement's lines. As one executemany, psycopg sent and SQLAlchemy prepared a statement
+        # per row, the largest part of importing invoices into PostgreSQL (docs/benchmarks.md).
+        from shared import db_bulk
+
+        db_bulk.copy_ignoring_conflicts(_driver(session), table, db_bulk.chunks(rows), conflict_columns)
+        return
     stmt: Any
     if dialect == "postgresql":
         stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
