@@ -8,6 +8,7 @@ and PostgreSQL (production); the few dialect differences live here.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -289,14 +290,17 @@ def execute_many(session: Session, statement: Any, rows: Sequence[dict[str, Any]
         for i, b in enumerate(binds)
         if (processor := b.type.dialect_impl(dialect).bind_processor(dialect)) is not None
     ]
-    parameters: list[tuple[Any, ...]] = []
+    # Each row's values in the statement's order (itemgetter gives a tuple for two keys or more).
+    values_of = operator.itemgetter(*keys)
+    ordered = map(values_of, rows) if len(keys) > 1 else ((values_of(row),) for row in rows)
+    parameters: list[Any] = []
     if not processed:
-        parameters = [tuple(row[key] for key in keys) for row in rows]
+        parameters = list(ordered)
     else:
         last_in: list[Any] = [object()] * len(keys)
         last_out: list[Any] = [None] * len(keys)
-        for row in rows:
-            values = [row[key] for key in keys]
+        for given in ordered:
+            values = list(given)
             for i, processor in processed:
                 value = values[i]
                 if value is last_in[i]:
