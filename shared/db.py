@@ -8,6 +8,7 @@ and PostgreSQL (production); the few dialect differences live here.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
+from shared import json_text
 from shared.config import get_settings
 
 
@@ -28,6 +30,10 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # 16 MiB of page cache instead of 2: an import's or a matcher run's inserts maintain several
+    # indexes keyed at random (the journal's hashes); with 2 MiB their pages were read back from
+    # the file again and again (about 1 s of system time in an import of 100,000 invoices).
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.close()
 
 
@@ -37,7 +43,8 @@ PG_CONNECT_TIMEOUT = 5  # seconds
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the pragmas and pool settings Sverka relies on."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # JSON columns written by a serializer made once (``shared.json_text``): the same text as json.dumps.
+        engine = create_engine(url, connect_args={"check_same_thread": False}, json_serializer=json_text.dumps)
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     # A server that does not answer fails the request in seconds instead of holding it for minutes.
@@ -136,6 +143,14 @@ def insert_ignoring_conflicts(
     if not rows:
         return
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and len(rows) >= SMALL_BATCH:
+        # Many rows (an import's invoice lookup keys): copied through a staging table like a
+        # statement's lines. As one executemany, psycopg sent and SQLAlchemy prepared a statement
+        # per row, the largest part of importing invoices into PostgreSQL (docs/benchmarks.md).
+        from shared import db_bulk
+
+        db_bulk.copy_ignoring_conflicts(_driver(session), table, db_bulk.chunks(rows), conflict_columns)
+        return
     stmt: Any
     if dialect == "postgresql":
         stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
@@ -143,7 +158,10 @@ def insert_ignoring_conflicts(
         stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    session.execute(stmt, list(rows))
+    if dialect == "sqlite":
+        execute_many(session, stmt, rows)
+    else:
+        session.execute(stmt, list(rows))
 
 
 def bulk_insert_ignoring_conflicts(
@@ -183,8 +201,12 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[dict[str, Any]]) 
     if is_postgres(session) and len(first) >= SMALL_BATCH:
         db_bulk.copy_rows(_driver(session), table, itertools.chain([first], row_chunks))
         return
+    postgres = is_postgres(session)
     for chunk in itertools.chain([first], row_chunks):
-        session.execute(table.insert(), chunk)
+        if postgres:
+            session.execute(table.insert(), chunk)
+        else:
+            execute_many(session, table.insert(), chunk)
 
 
 def _driver(session: Session) -> Any:
@@ -229,13 +251,65 @@ def insert_returning_ids(session: Session, table: Table, rows: Sequence[dict[str
 def _insert_reading_back_sqlite_ids(session: Session, table: Table, chunk: list[dict[str, Any]]) -> range:
     from sqlalchemy import func, select
 
-    session.execute(table.insert(), chunk)
+    execute_many(session, table.insert(), chunk)
     last = int(session.execute(select(func.max(table.c.id))).scalar_one())
     first = last - len(chunk) + 1
     stored = session.execute(select(func.count()).where(table.c.id.between(first, last))).scalar_one()
     if stored != len(chunk):
         raise RuntimeError(f"{table.name}: the new rows did not take consecutive ids ({stored} of {len(chunk)})")
     return range(first, last + 1)
+
+
+def execute_many(session: Session, statement: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """``session.execute(statement, rows)`` for SQLite: one ``executemany`` with the same values, bound faster.
+
+    Why: for each row SQLAlchemy builds a parameter dictionary and calls every column type's bind
+    processor through several layers, which cost more than SQLite spent storing the row (journal
+    events, invoices, lookup keys: docs/benchmarks.md, "Reconciliation flow"). Here the statement
+    is compiled once for the rows' keys and each row becomes a tuple, every value passed through
+    the very processor SQLAlchemy would call (a value repeated from the previous row, such as a
+    batch's timestamp, is converted once). A statement with parameters the rows do not give (a
+    column's Python-side default) is left to SQLAlchemy.
+    """
+    if not rows:
+        return
+    if session.autoflush:  # as ``session.execute`` does: pending ORM changes are written first
+        session.flush()
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=names)
+    order = compiled.positiontup
+    binds = [compiled.binds[name] for name in order or ()]
+    if dialect.paramstyle != "qmark" or not binds or any(b.key not in rows[0] for b in binds):
+        session.execute(statement, list(rows))
+        return
+    keys = [b.key for b in binds]
+    processed = [
+        (i, processor)
+        for i, b in enumerate(binds)
+        if (processor := b.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
+    # Each row's values in the statement's order (itemgetter gives a tuple for two keys or more).
+    values_of = operator.itemgetter(*keys)
+    ordered = map(values_of, rows) if len(keys) > 1 else ((values_of(row),) for row in rows)
+    parameters: list[Any] = []
+    if not processed:
+        parameters = list(ordered)
+    else:
+        last_in: list[Any] = [object()] * len(keys)
+        last_out: list[Any] = [None] * len(keys)
+        for given in ordered:
+            values = list(given)
+            for i, processor in processed:
+                value = values[i]
+                if value is last_in[i]:
+                    values[i] = last_out[i]
+                else:
+                    last_in[i], values[i] = value, processor(value)
+                    last_out[i] = values[i]
+            parameters.append(tuple(values))
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 def columns(*attributes: Any) -> list[Any]:
