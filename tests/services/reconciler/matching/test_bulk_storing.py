@@ -8,7 +8,6 @@ and status, every invoice's paid amount and status, and the status events must c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +18,7 @@ from sqlmodel import col
 
 from services.reconciler.matching import service
 from services.reconciler.matching.service import reconcile
-from shared import db as shared_db
 from shared.db import session_scope
-from shared.migrate import upgrade
 from shared.models import BankTransaction, OutboxEvent
 from tests.services.reconciler.matching.test_candidate_invoices import _books, _generate, _load
 
@@ -29,14 +26,6 @@ from tests.services.reconciler.matching.test_candidate_invoices import _books, _
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _generate(tmp_path_factory.mktemp("world"), 1, 400, 30)
-
-
-@pytest.fixture
-def row_by_row(tmp_path: Path) -> Iterator[Engine]:
-    engine = shared_db.make_engine(f"sqlite:///{tmp_path / 'row-by-row.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _lines_and_events(engine: Engine | None) -> tuple[list[Any], Counter[str]]:
@@ -51,17 +40,17 @@ def _lines_and_events(engine: Engine | None) -> tuple[list[Any], Counter[str]]:
 
 
 def test_a_bulk_run_books_the_same_whether_amounts_go_by_arrays_or_row_by_row(
-    database_url: str, world: Path, row_by_row: Engine, monkeypatch: pytest.MonkeyPatch
+    database_url: str, world: Path, second_sqlite: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database under test takes the bulk path; a second SQLite takes every row on its own."""
-    for engine in (None, row_by_row):
+    for engine in (None, second_sqlite):
         with session_scope(engine) as session:
             _load(session, world)
     with session_scope() as session:
         summary = reconcile(session)
     assert summary.allocations >= service._ARRAY_FROM_ROWS  # enough rows for the bulk path
     monkeypatch.setattr(service, "_ARRAY_FROM_ROWS", 10**9)
-    with session_scope(row_by_row) as session:
+    with session_scope(second_sqlite) as session:
         reconcile(session)
-    assert _books(None) == _books(row_by_row)
-    assert _lines_and_events(None) == _lines_and_events(row_by_row)
+    assert _books(None) == _books(second_sqlite)
+    assert _lines_and_events(None) == _lines_and_events(second_sqlite)

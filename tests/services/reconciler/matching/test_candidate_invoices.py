@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,7 @@ from services.reconciler.matching.book import InvoiceBook
 from services.reconciler.matching.lookup_keys import LOOKUP_KEYS_VERSION, invoice_lookup_keys
 from services.reconciler.matching.service import decide, reconcile
 from services.reconciler.matching.types import LearnedFacts
-from shared import db as shared_db
 from shared.db import session_scope
-from shared.migrate import upgrade
 from shared.models import Allocation, BankTransaction, Invoice, InvoiceLookupKey
 from tests.fixture_corpus import BENCH_DIR
 from tests.services.reconciler.review.factories import account, invoice, line, partner
@@ -116,14 +113,6 @@ def _search(session: Session, lines: Any) -> tuple[Any, Any, Any]:
     learned = repository.learned_facts(session, [ln.id for ln in lines])
     search = candidate_search(lines, PartnerDirectory(repository.partners(session), learned))
     return search.keys, search.partner_ids, search.outstanding
-
-
-@pytest.fixture
-def second_sqlite(tmp_path: Path) -> Iterator[Engine]:
-    engine = shared_db.make_engine(f"sqlite:///{tmp_path / 'all-invoices.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def _books(engine: Engine | None) -> tuple[list[Any], list[Any]]:
