@@ -22,9 +22,9 @@ class JournalEvent(SQLModel, table=True):
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     occurred_at: datetime = Field(sa_column=utc_column(index=True))
     actor: str
-    action: str = Field(index=True)
+    action: str
     entity_type: str
-    entity_id: str = Field(index=True)
+    entity_id: str  # found with entity_type: ix_journal_event_entity (migration 0007)
     before: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     after: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     prev_hash: str = Field(unique=True)
