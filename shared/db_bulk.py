@@ -19,7 +19,6 @@ any import, even a concurrent one; the rows keep their order (ids ascend in the 
 from __future__ import annotations
 
 import itertools
-import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,13 +27,16 @@ from typing import Any, Protocol
 from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 
+from shared import json_text
+
 CHUNK_ROWS = 5000
 
 # JSON values as COPY writes them: UTF-8 as it is and no blanks. The default (``\uXXXX`` for every
 # non-ASCII character, ", " and ": ") made a 1C line's Cyrillic payment-order fields three times
-# as long on the wire and for the server's JSON parser; the value stored is the same. One encoder
-# for the process: ``json.dumps`` with options builds a new one per call.
-_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# as long on the wire and for the server's JSON parser; the value stored is the same. An encoder
+# made once (``shared.json_text``): ``json.dumps``, and even a kept ``JSONEncoder.encode``, set
+# up the C encoder again on every call.
+_json_text = json_text.encoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def chunks(rows: Iterable[dict[str, Any]], size: int | None = None) -> Iterator[list[dict[str, Any]]]:
