@@ -111,3 +111,22 @@ def test_the_api_reports_the_chain_and_names_a_broken_link(engine):
         broken = httpx.get(f"{base}/v1/journal/verify", headers=auth)
     assert broken.status_code == 409
     assert broken.json()["broken_seq"] == 2
+
+
+def test_payloads_come_back_exactly_as_they_were_hashed(engine):
+    """What a dispute shows must verify: a large float (1e16) must not come back as an integer.
+
+    PostgreSQL's ``jsonb`` stores numbers as decimals and writes 1e16 back as 10000000000000000,
+    which reads as an int and hashes differently; the journal keeps its payload as written.
+    """
+    payload = {"rate": 1e16, "huge": 1.5e300, "tiny": 5e-324, "sum": 0.1 + 0.2, "name": "Ёлка \u2028"}
+    with session_scope() as session:  # one event, then a batch large enough to be copied in bulk
+        journal.record(session, journal.Change("tester", "rate.changed", "contract", 1, None, payload))
+        batch = [journal.Change("tester", "rate.changed", "contract", n, payload, payload) for n in range(2, 602)]
+        journal.record_many(session, batch)
+    report = _verify()
+    assert report.ok and report.events == 601, report
+    with session_scope() as session:
+        stored = journal.entity_history(session, "contract", 1) + journal.entity_history(session, "contract", 601)
+    assert [e.after for e in stored] == [payload, payload]
+    assert all(isinstance(e.after["rate"], float) for e in stored)
