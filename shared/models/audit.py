@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from shared.models.columns import utc_column
+from shared.models.columns import json_as_written_column, utc_column
 
 
 class JournalEvent(SQLModel, table=True):
@@ -26,8 +25,8 @@ class JournalEvent(SQLModel, table=True):
     action: str
     entity_type: str
     entity_id: str  # found with entity_type: ix_journal_event_entity (migration 0007)
-    # ``json``, not ``jsonb``, on PostgreSQL (migration 0017): kept as written, so it hashes the same.
-    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
-    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    # Kept as written (migration 0017), so it reads back as it was hashed.
+    before: dict[str, Any] | None = Field(default=None, sa_column=json_as_written_column())
+    after: dict[str, Any] | None = Field(default=None, sa_column=json_as_written_column())
     prev_hash: str = Field(unique=True)
     hash: str = Field(unique=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index
+from sqlalchemy import CheckConstraint, Index
 from sqlmodel import Field, SQLModel
 
-from shared.models.columns import json_column, money_column, text_column, utc_column, utcnow
+from shared.models.columns import json_as_written_column, json_column, money_column, text_column, utc_column, utcnow
 
 
 class BankAccount(SQLModel, table=True):
@@ -89,8 +89,8 @@ class BankTransaction(SQLModel, table=True):
     counterparty_account: str | None = None
     counterparty_tax_id: str | None = Field(default=None, index=True)
     purpose: str | None = Field(default=None, sa_column=text_column())
-    # ``json``, not ``jsonb``, on PostgreSQL (migration 0015): read whole, never queried inside.
-    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Read whole, never queried inside: kept as written (migration 0015).
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=json_as_written_column(nullable=False))
     raw: str = Field(default="", sa_column=text_column(nullable=False))
     source_line: int | None = None
     allocated_minor: int = Field(default=0, sa_column=money_column())

@@ -43,6 +43,17 @@ def json_column(nullable: bool = True) -> Any:
     return Column(JsonType, nullable=nullable)
 
 
+def json_as_written_column(nullable: bool = True) -> Any:
+    """JSON kept as its text (``json``, not ``jsonb``, on PostgreSQL), for values read whole.
+
+    ``jsonb`` pays off only for queries inside a value, costs the server a parse into its binary
+    form on every write, and writes numbers back in its own form (a float of 1e16 comes back as an
+    integer). Bank lines' ``details`` (migration 0015) and the journal's payload (0017, where the
+    number form breaks the hash) are never queried inside.
+    """
+    return Column(JSON, nullable=nullable)
+
+
 def text_column(nullable: bool = True) -> Any:
     return Column(Text, nullable=nullable)
 
