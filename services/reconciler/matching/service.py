@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -70,9 +70,7 @@ def reconcile(session: Session, line_ids: Sequence[int] | None = None, *, actor:
             return MatchSummary(0, 0, 0, 0, 0)
         few = line_ids is not None and len(lines) <= CANDIDATES_MAX_LINES
         decisions = decide(session, lines, line_ids, candidates_only=few)
-        if few:
-            return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
-        with _larger_page_cache(session):
+        with nullcontext() if few else _larger_page_cache(session):
             return _store(session, {ln.id: ln for ln in lines}, decisions, actor)
 
 
