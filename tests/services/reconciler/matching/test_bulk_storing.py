@@ -20,7 +20,7 @@ from services.reconciler.matching import service
 from services.reconciler.matching.service import reconcile
 from shared.db import session_scope
 from shared.models import BankTransaction, OutboxEvent
-from tests.services.reconciler.matching.test_candidate_invoices import _books, _generate, _load
+from tests.services.reconciler.matching.test_candidate_invoices import _books, _generate, _load_into_both
 
 
 @pytest.fixture(scope="module")
@@ -43,9 +43,7 @@ def test_a_bulk_run_books_the_same_whether_amounts_go_by_arrays_or_row_by_row(
     database_url: str, world: Path, second_sqlite: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The database under test takes the bulk path; a second SQLite takes every row on its own."""
-    for engine in (None, second_sqlite):
-        with session_scope(engine) as session:
-            _load(session, world)
+    _load_into_both(world, second_sqlite)
     with session_scope() as session:
         summary = reconcile(session)
     assert summary.allocations >= service._ARRAY_FROM_ROWS  # enough rows for the bulk path

@@ -56,6 +56,13 @@ def _load(session: Session, world: Path) -> None:
     import_statement_file(session, (world / "statement.xml").read_bytes(), "statement.xml", actor="test")
 
 
+def _load_into_both(world: Path, second: Engine) -> None:
+    """The same world in the database under test and in a second one, to run it two ways."""
+    for engine in (None, second):
+        with session_scope(engine) as session:
+            _load(session, world)
+
+
 def _open_line_ids(session: Session) -> list[int]:
     return [ln.id for ln in repository.open_lines(session)]
 
@@ -142,9 +149,7 @@ def test_lines_arriving_one_by_one_settle_the_books_as_if_every_invoice_were_rea
     database_url: str, world: Path, second_sqlite: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Arrival after arrival, storing as the matcher task does: the books end the same."""
-    for engine in (None, second_sqlite):
-        with session_scope(engine) as session:
-            _load(session, world)
+    _load_into_both(world, second_sqlite)
     with session_scope() as session:
         ids = _open_line_ids(session)
     sizes = [1, 1, 2, 1, 5, 1, 3]
