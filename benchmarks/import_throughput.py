@@ -36,6 +36,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.process_cpu import cpu_seconds  # noqa: E402  (after the path: run as a script too)
+
 TARGET_LINES_PER_S = 20_000
 GENERATOR_SCALE = {"mt940": 2.65}  # the MT940 generator counts file lines, as in parse_throughput
 
@@ -65,16 +67,6 @@ def _parse_seconds(data: bytes, filename: str) -> float:
     return time.perf_counter() - started
 
 
-def _server_cpu(pid: int | None) -> float | None:
-    """CPU seconds the server process ``pid`` has used so far (None where /proc cannot tell)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def _backend_pid(session: Any) -> int | None:
     driver = session.connection().connection.driver_connection
     return getattr(getattr(driver, "info", None), "backend_pid", None)
@@ -95,7 +87,7 @@ def _import_once(
     try:
         with db.session_scope(engine) as session:  # connect and warm the pool outside the clock
             pid = _backend_pid(session) if engine.dialect.name == "postgresql" else None
-        server0 = _server_cpu(pid)
+        server0 = None if pid is None else cpu_seconds([pid])
         profiler = cProfile.Profile() if profile else None
         wall0, cpu0 = time.perf_counter(), time.process_time()
         if profiler:
@@ -105,8 +97,7 @@ def _import_once(
         if profiler:
             profiler.disable()
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-        server1 = _server_cpu(pid)
-        server_cpu = None if server0 is None or server1 is None else server1 - server0
+        server_cpu = None if pid is None or server0 is None else cpu_seconds([pid]) - server0
         if profiler and profile:
             profiler.dump_stats(str(profile))
     finally:

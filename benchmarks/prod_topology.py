@@ -48,6 +48,7 @@ from typing import Any
 import httpx
 
 from benchmarks import prod_webhooks, prod_wrk
+from benchmarks.process_cpu import cpu_seconds
 from benchmarks.prod_profile import summarise
 from benchmarks.prod_world import make_invoices, write_invoices_csv
 from deploy.local import LocalTopology
@@ -207,18 +208,6 @@ def _children(pid: int) -> list[int]:
     return tree
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """CPU seconds the processes and their exited children (PostgreSQL's backends) have used so far."""
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            continue
-        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
 class ProcessCpu:
     """CPU seconds per part of the topology between two points: where the machine's time went."""
 
@@ -235,10 +224,10 @@ class ProcessCpu:
             self.groups["redis"] = [topology.redis.pid]
         if topology.supervisor is not None:  # it relays every process's log lines
             self.groups["supervisor"] = [topology.supervisor.pid]
-        self.before = {name: _cpu_seconds(p) for name, p in self.groups.items()}
+        self.before = {name: cpu_seconds(p) for name, p in self.groups.items()}
 
     def report(self, requests: int | None = None) -> dict[str, Any]:
-        used = {name: _cpu_seconds(p) - self.before[name] for name, p in self.groups.items()}
+        used = {name: cpu_seconds(p) - self.before[name] for name, p in self.groups.items()}
         out: dict[str, Any] = {"cpu_seconds": {k: round(v, 1) for k, v in used.items()}}
         if requests is not None:
             out["cpu_ms_per_request"] = {k: round(v * 1000 / max(requests, 1), 2) for k, v in used.items()}
