@@ -144,24 +144,17 @@ def insert_ignoring_conflicts(
         return
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql" and len(rows) >= SMALL_BATCH:
-        # Many rows (an import's invoice lookup keys): copied through a staging table like a
-        # statement's lines. As one executemany, psycopg sent and SQLAlchemy prepared a statement
-        # per row, the largest part of importing invoices into PostgreSQL (docs/benchmarks.md).
-        from shared import db_bulk
-
-        db_bulk.copy_ignoring_conflicts(_driver(session), table, db_bulk.chunks(rows), conflict_columns)
-        return
-    stmt: Any
-    if dialect == "postgresql":
+        # Many rows (an import's invoice lookup keys) go the way of a statement's lines. As one
+        # executemany, psycopg sent and SQLAlchemy prepared a statement per row, the largest part
+        # of importing invoices into PostgreSQL (docs/benchmarks.md).
+        bulk_insert_ignoring_conflicts(session, table, rows, conflict_columns)
+    elif dialect == "postgresql":
         stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+        session.execute(stmt, list(rows))
     elif dialect == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+        execute_many(session, sqlite.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns)), rows)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database dialect {dialect}")
-    if dialect == "sqlite":
-        execute_many(session, stmt, rows)
-    else:
-        session.execute(stmt, list(rows))
 
 
 def bulk_insert_ignoring_conflicts(
