@@ -11,7 +11,10 @@ re-importing a file already seen).
 
 PostgreSQL is a throwaway cluster (``tests.servers.postgres_server``; note it runs with
 ``fsync=off``, as the tests do, so a commit costs less than on a production disk); each format
-gets its own database, cloned from a migrated template. SQLite is a file in a temporary directory.
+gets its own database, cloned from a migrated template. The import connects as the application role
+of production (``sverka_app``, ``--role app``, the default), for which row-level security applies to
+every line stored (migration 0008); ``--role superuser`` bypasses it, for comparison. SQLite is a
+file in a temporary directory.
 The machine is shared: the load average is printed with the numbers, and CPU seconds of this
 process and of the server's backend process of the import (``server``, PostgreSQL only) beside
 wall seconds. ``--profile FILE``
@@ -39,6 +42,9 @@ sys.path.insert(0, str(REPO))
 from benchmarks.process_cpu import cpu_seconds  # noqa: E402  (after the path: run as a script too)
 
 TARGET_LINES_PER_S = 20_000
+# The roles of production (deploy/postgres/roles.sql): the schema's owner migrates, the services
+# connect as the application role, to which row-level security applies (migration 0008).
+OWNER_ROLE, APP_ROLE = "sverka_owner", "sverka_app"
 GENERATOR_SCALE = {"mt940": 2.65}  # the MT940 generator counts file lines, as in parse_throughput
 
 
@@ -107,32 +113,43 @@ def _import_once(
 
 
 @contextmanager
-def _databases(kind: str) -> Iterator[Iterator[str]]:
-    """Yield a generator of fresh, migrated database URLs of this kind."""
+def _databases(kind: str, role: str = "app") -> Iterator[Iterator[str]]:
+    """Yield a generator of fresh, migrated database URLs of this kind (PostgreSQL: connecting as ``role``)."""
     from shared import db
     from shared.migrate import upgrade
 
     if kind == "postgres":
-        from sqlalchemy import create_engine, text
+        from sqlalchemy import create_engine, make_url, text
 
+        from deploy.database import grant_app_role
         from tests.servers import postgres_server
 
         with postgres_server() as admin_url:
-            base = admin_url.rsplit("/", 1)[0]
             admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+            url = make_url(admin_url)
             with admin.connect() as conn:
-                conn.execute(text("CREATE DATABASE import_template"))
-            template = db.make_engine(f"{base}/import_template")
-            upgrade(template)
-            template.dispose()
+                conn.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
+                conn.execute(text(f"CREATE DATABASE import_template OWNER {OWNER_ROLE}"))
+            template = url.set(database="import_template")
+            superuser = create_engine(template, isolation_level="AUTOCOMMIT")
+            with superuser.connect() as conn:  # as deploy/postgres/roles.sql does
+                conn.execute(text(f"ALTER SCHEMA public OWNER TO {OWNER_ROLE}"))
+                conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}"))
+            superuser.dispose()
+            owner = db.make_engine(template.set(username=OWNER_ROLE).render_as_string(hide_password=False))
+            upgrade(owner)
+            grant_app_role(owner)
+            owner.dispose()
+            user = APP_ROLE if role == "app" else url.username
 
             def fresh() -> Iterator[str]:
                 n = 0
                 while True:
                     n += 1
                     with admin.connect() as conn:
-                        conn.execute(text(f"CREATE DATABASE import_{n} TEMPLATE import_template"))
-                    yield f"{base}/import_{n}"
+                        conn.execute(text(f"CREATE DATABASE import_{n} TEMPLATE import_template OWNER {OWNER_ROLE}"))
+                    yield url.set(database=f"import_{n}", username=user).render_as_string(hide_password=False)
 
             try:
                 yield fresh()
@@ -154,9 +171,9 @@ def _databases(kind: str) -> Iterator[Iterator[str]]:
         yield fresh_sqlite()
 
 
-def measure(kind: str, formats: list[str], lines: int, profile: Path | None) -> list[ImportRun]:
+def measure(kind: str, formats: list[str], lines: int, profile: Path | None, role: str = "app") -> list[ImportRun]:
     runs = []
-    with _databases(kind) as fresh:
+    with _databases(kind, role) as fresh:
         for fmt in formats:
             data: bytes = importlib.import_module(f"benchmarks.synth.{fmt}").generate(
                 int(lines * GENERATOR_SCALE.get(fmt, 1))
@@ -195,16 +212,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--formats", default="camt,onec,ofx")
     ap.add_argument("--databases", default="postgres,sqlite")
     ap.add_argument("--profile", type=Path, help="Write a cProfile of each first import to FILE.<db>.<format>.")
+    ap.add_argument(
+        "--role",
+        choices=("app", "superuser"),
+        default="app",
+        help="Role that imports: the services' own (row-level security applies) or a superuser (bypasses it).",
+    )
     args = ap.parse_args(argv)
     # The generated files run to 100+ MB; the product's default limit (50 MB) is for uploads.
     os.environ.setdefault("SVERKA_MAX_STATEMENT_BYTES", str(1 << 30))
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"load average at start: {load} ({os.cpu_count()} cores); one import per format into a fresh database")
+    print(
+        f"load average at start: {load} ({os.cpu_count()} cores); one import per format into a fresh database;"
+        f" PostgreSQL role: {args.role}"
+    )
     print(HEADER, flush=True)
     runs = [
         run
         for kind in args.databases.split(",")
-        for run in measure(kind, args.formats.split(","), args.lines, args.profile)
+        for run in measure(kind, args.formats.split(","), args.lines, args.profile, args.role)
     ]
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0 if all(r.again_new == 0 for r in runs) else 1
