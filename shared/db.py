@@ -158,12 +158,18 @@ def insert_ignoring_conflicts(
 
 
 def bulk_insert_ignoring_conflicts(
-    session: Session, table: Table, rows: Iterable[dict[str, Any]], conflict_columns: Sequence[str]
+    session: Session,
+    table: Table,
+    rows: Iterable[dict[str, Any]],
+    conflict_columns: Sequence[str],
+    *,
+    skip_stored: bool = False,
 ) -> None:
     """:func:`insert_ignoring_conflicts` for many rows (a statement's lines), taken from ``rows`` as needed.
 
     On PostgreSQL by ``COPY`` into a staging table, chunk by chunk, each stored while the next is
     built (``shared/db_bulk.py`` says why); SQLite takes the plain path, a chunk at a time.
+    ``skip_stored``: many rows are likely stored already; PostgreSQL then copies only the others.
     """
     from shared import db_bulk
 
@@ -172,7 +178,7 @@ def bulk_insert_ignoring_conflicts(
         for chunk in row_chunks:
             insert_ignoring_conflicts(session, table, chunk, conflict_columns)
         return
-    db_bulk.copy_ignoring_conflicts(_driver(session), table, row_chunks, conflict_columns)
+    db_bulk.copy_ignoring_conflicts(_driver(session), table, row_chunks, conflict_columns, skip_stored)
 
 
 SMALL_BATCH = 500  # rows below which one multi-row statement costs less than setting up a COPY

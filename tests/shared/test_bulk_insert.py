@@ -245,3 +245,31 @@ def test_long_lines_are_stored_compressed_as_the_table_asks(database_url: str) -
     if expected is not None:
         assert tuple(methods) == (expected, expected)
     assert stored.details == rows[0]["details"] and stored.raw == rows[0]["raw"]
+
+
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_rows_already_stored_are_not_even_sent_to_the_server_again(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-imported file costs lookups, not the staging of every line only to have it refused."""
+    table = BankTransaction.__table__  # type: ignore[attr-defined]
+    keys = [f"k{n}" for n in range(db_bulk.CHUNK_ROWS + 10)]  # two chunks
+    with session_scope() as session:
+        statement = _statement(session, "40702810900000000001")
+        bulk_insert_ignoring_conflicts(session, table, _lines(statement, keys), ["dedupe_key"])
+    copied: list[object] = []
+    values_of = db_bulk._copy_values
+
+    def spy(json_at: list[int], names: list[str], row: dict[str, object]) -> list[object]:
+        copied.append(row["dedupe_key"])
+        return values_of(json_at, names, row)
+
+    monkeypatch.setattr(db_bulk, "_copy_values", spy)
+    with session_scope() as session:
+        again = _statement(session, "40702810900000000002")
+        rows = _lines(again, [*keys, "new-1", keys[3], "new-2"])
+        bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"], skip_stored=True)
+    assert copied == ["new-1", "new-2"]
+    with session_scope() as session:
+        stored = list(session.scalars(select(BankTransaction.dedupe_key).order_by(col(BankTransaction.id))))
+    assert stored == [*keys, "new-1", "new-2"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,10 +32,32 @@ def ensure_account(session: Session, number: str, currency: str | None) -> BankA
     return account
 
 
-def insert_lines(session: Session, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped."""
+def insert_lines(session: Session, rows: Iterable[dict[str, Any]], *, likely_stored: bool) -> None:
+    """Insert lines; ones whose dedupe_key already exists (from any import, even a concurrent one) are skipped.
+
+    ``likely_stored``: the lines overlap ones already stored (see :func:`has_lines_between`), so
+    the known ones are looked up and left out instead of being sent to be refused.
+    """
     table = BankTransaction.__table__  # type: ignore[attr-defined]
-    bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"])
+    bulk_insert_ignoring_conflicts(session, table, rows, ["dedupe_key"], skip_stored=likely_stored)
+
+
+def has_lines_between(session: Session, account_id: int, first: date, last: date) -> bool:
+    """Whether the account has a stored line booked in ``[first, last]`` (one probe of the account-day index).
+
+    A line's dedupe key includes its account and booking day, so lines outside every stored
+    account-day cannot be duplicates; a statement of new days needs no lookup of its keys.
+    """
+    query = (
+        select(col(BankTransaction.id))
+        .where(
+            col(BankTransaction.bank_account_id) == account_id,
+            col(BankTransaction.booking_date) >= first,
+            col(BankTransaction.booking_date) <= last,
+        )
+        .limit(1)
+    )
+    return session.execute(query).first() is not None
 
 
 def count_lines_of_statements(session: Session, statement_ids: Sequence[int]) -> dict[int, int]:

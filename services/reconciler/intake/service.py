@@ -12,7 +12,7 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -162,7 +162,11 @@ def _store_statements(
     ]
     session.flush()  # every statement row gets its id in one go
     now = utcnow()  # one import, one instant: every line of it was stored by the same transaction
-    repository.insert_lines(session, itertools.chain.from_iterable(_line_rows(each, now) for each in incoming))
+    repository.insert_lines(
+        session,
+        itertools.chain.from_iterable(_line_rows(each, now) for each in incoming),
+        likely_stored=_overlaps_stored_lines(session, incoming),
+    )
     stored = repository.count_lines_of_statements(session, [each.row.id or 0 for each in incoming])
     for each in incoming:
         new = stored.get(each.row.id or 0, 0)
@@ -226,6 +230,24 @@ def _incoming(
     )
     session.add(row)
     return _Incoming(statement, account, row, booked, amounts, currency)
+
+
+def _overlaps_stored_lines(session: Session, incoming: Sequence[_Incoming]) -> bool:
+    """Whether any line of the file may already be stored: its account has lines on its days.
+
+    One query per account of the file, not per statement (a file of years of daily statements has
+    thousands). A line without a date could match any stored one, so it counts as overlapping.
+    """
+    spans: dict[int, list[date]] = {}  # account id -> [first day, last day]
+    for each in incoming:
+        days = [day for ln in each.booked if (day := ln.booking_date or ln.value_date) is not None]
+        if len(days) != len(each.booked):
+            return True
+        if days:
+            first, last = min(days), max(days)
+            span = spans.setdefault(each.account.id or 0, [first, last])
+            span[0], span[1] = min(span[0], first), max(span[1], last)
+    return any(repository.has_lines_between(session, account, first, last) for account, (first, last) in spans.items())
 
 
 def _line_rows(each: _Incoming, now: datetime) -> Iterator[dict[str, Any]]:
