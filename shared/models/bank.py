@@ -81,7 +81,7 @@ class BankTransaction(SQLModel, table=True):
     statement_id: int = Field(foreign_key="statement.id", index=True)
     dedupe_key: str = Field(unique=True)
     bank_ref: str | None = Field(default=None, index=True)
-    booking_date: date | None = None  # indexed after the status in ix_bank_transaction_status_day (0007)
+    booking_date: date | None = Field(default=None, index=True)
     value_date: date | None = None
     amount_minor: int = Field(sa_column=money_column())  # signed: negative = money leaving our account
     currency: str
