@@ -4,13 +4,18 @@
 reads and sorts every wide row (raw text, purpose, details) to throw all but 25 away, which took
 seconds for the last page of 100,000 lines. Here:
 
-1. the page's ids are found first, ordering only by the sort key and the id, which the indexes
-   of migration 0007 cover (``(match_status, key, id)``, and ``(key, id)`` for "all statuses");
-2. pages past the middle are read from the other end (``ORDER BY key DESC, id DESC`` with the
+1. the page's ids are found first, ordering only by the sort key and the id, which the
+   per-status indexes of migration 0007 cover (``(match_status, key, id)``);
+2. every set of statuses, "all statuses" too, is one sub-select per status, ordered by key and
+   id and limited to the rows the page could need from it, merged by an outer
+   ``ORDER BY key, id LIMIT … OFFSET …`` over their ``UNION ALL``. PostgreSQL plans a Merge
+   Append over the per-status index scans (without the inner ORDER BY and LIMIT it appends
+   and sorts every row); SQLite reads each sub-select from its index as a co-routine and sorts
+   at most those limited rows. So no page needs the sort indexes without the status in
+   front: migration 0018 dropped them, as every imported line paid for them;
+3. pages past the middle are read from the other end (``ORDER BY key DESC, id DESC`` with the
    offset counted from the end), so the first and the last page are equally cheap and no page
    walks more than half the queue;
-3. "all statuses" drops the status condition (every line has one of them), so the plain sort
-   index serves it in order;
 4. only then are the page's 25 rows and their suggestions loaded (``review.queue`` helpers).
 
 The ordering is exactly ``review.queue``'s: key, then id, ascending or descending.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import asc, desc, func, literal_column, select, union_all
 from sqlmodel import Session, col
 
 from services.reconciler.review import queue as views
@@ -38,9 +43,8 @@ def sort_key(sort: views.SortKey) -> Any:
 
 
 def _conditions(flt: QueueFilter) -> list[Any]:
+    """Everything but the status, which each status's sub-select adds for itself."""
     conditions: list[Any] = []
-    if set(flt.statuses) != set(views.LINE_STATUSES):
-        conditions.append(col(BankTransaction.match_status).in_(list(flt.statuses)))
     if flt.account_id is not None:
         conditions.append(col(BankTransaction.bank_account_id) == flt.account_id)
     if flt.date_from is not None:
@@ -52,10 +56,16 @@ def _conditions(flt: QueueFilter) -> list[Any]:
 
 def queue(session: Session, flt: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
     conditions = _conditions(flt)
-    total = int(session.execute(select(func.count()).select_from(BankTransaction).where(*conditions)).scalar_one())
+    statuses = sorted(set(flt.statuses))
+    # "All statuses" is counted without naming them (every line has one): SQLite then counts the
+    # table, or a period in ix_bank_transaction_booking_date, without reading every index entry.
+    named = [] if set(statuses) == set(views.LINE_STATUSES) else [col(BankTransaction.match_status).in_(statuses)]
+    total = int(
+        session.execute(select(func.count()).select_from(BankTransaction).where(*named, *conditions)).scalar_one()
+    )
     pages = max(1, -(-total // page_size))
     page = min(max(flt.page, 1), pages)
-    ids = _page_ids(session, conditions, flt, total, page, page_size)
+    ids = _page_ids(session, statuses, conditions, flt, total, page, page_size)
     if not ids:
         return QueuePage([], total, page, pages)
     rows = {
@@ -72,9 +82,14 @@ def queue(session: Session, flt: QueueFilter, page_size: int = PAGE_SIZE) -> Que
 
 
 def _page_ids(
-    session: Session, conditions: list[Any], flt: QueueFilter, total: int, page: int, page_size: int
+    session: Session,
+    statuses: list[str],
+    conditions: list[Any],
+    flt: QueueFilter,
+    total: int,
+    page: int,
+    page_size: int,
 ) -> list[int]:
-    key = sort_key(flt.sort)
     offset = (page - 1) * page_size
     size = min(page_size, max(total - offset, 0))
     if size == 0:
@@ -82,13 +97,26 @@ def _page_ids(
     from_end = total - offset - size  # rows after this page in the requested order
     backwards = from_end < offset
     descending = flt.descending != backwards
-    order = [key.desc(), col(BankTransaction.id).desc()] if descending else [key.asc(), col(BankTransaction.id).asc()]
+    start = from_end if backwards else offset
+    direction = desc if descending else asc
+    key = sort_key(flt.sort)
+    # One ordered sub-select per status, each limited to what the page could need from it; the
+    # outer ORDER BY merges them. The LIMIT lets PostgreSQL walk an index for a few rows rather
+    # than sort a whole status; SQLite reads each sub-select from its index as a co-routine.
+    per_status = [
+        select(col(BankTransaction.id).label("id"), key.label("k"))
+        .where(col(BankTransaction.match_status) == status, *conditions)
+        .order_by(direction(key), direction(col(BankTransaction.id)))
+        .limit(start + size)
+        .subquery()
+        for status in statuses
+    ]
+    merged = union_all(*(select(s.c.id, s.c.k) for s in per_status)).subquery("merged")
     query = (
-        select(col(BankTransaction.id))
-        .where(*conditions)
-        .order_by(*order)
+        select(merged.c.id, merged.c.k)  # k too: SQLite merges only when the outer select names it
+        .order_by(direction(merged.c.k), direction(merged.c.id))
         .limit(size)
-        .offset(from_end if backwards else offset)
+        .offset(start)
     )
     ids = [int(i) for i in session.execute(query).scalars()]
     return ids[::-1] if backwards else ids
