@@ -129,40 +129,6 @@ _LINE_COLUMNS = columns(
 )
 
 
-def queue(session: Session, flt: QueueFilter, page_size: int = PAGE_SIZE) -> QueuePage:
-    conditions: list[Any] = [col(BankTransaction.match_status).in_(list(flt.statuses))]
-    if flt.account_id is not None:
-        conditions.append(col(BankTransaction.bank_account_id) == flt.account_id)
-    if flt.date_from is not None:
-        conditions.append(col(BankTransaction.booking_date) >= flt.date_from)
-    if flt.date_to is not None:
-        conditions.append(col(BankTransaction.booking_date) <= flt.date_to)
-    total = int(session.execute(select(func.count()).select_from(BankTransaction).where(*conditions)).scalar_one())
-    pages = max(1, -(-total // page_size))
-    page = min(max(flt.page, 1), pages)
-    magnitude = case(
-        (col(BankTransaction.amount_minor) < 0, -col(BankTransaction.amount_minor)),
-        else_=col(BankTransaction.amount_minor),
-    )
-    key: Any = {
-        "age": col(BankTransaction.booking_date),
-        "amount": magnitude,
-        "partner": func.coalesce(col(BankTransaction.counterparty_name), ""),
-    }[flt.sort]
-    order = [key.desc() if flt.descending else key.asc(), col(BankTransaction.id)]
-    rows = session.execute(
-        select(*_LINE_COLUMNS)
-        .join(BankAccount, col(BankAccount.id) == col(BankTransaction.bank_account_id))
-        .where(*conditions)
-        .order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
-    suggestions = _suggestions_of(session, [r[0] for r in rows])
-    lines = [_line_view(r, suggestions.get(r[0], [])) for r in rows]
-    return QueuePage(lines, total, page, pages)
-
-
 def _suggestions_of(session: Session, line_ids: Sequence[int]) -> dict[int, list[SuggestionView]]:
     """Active suggestions of the given lines, best first, in one query."""
     found: dict[int, list[SuggestionView]] = defaultdict(list)

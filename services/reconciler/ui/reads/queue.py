@@ -1,8 +1,8 @@
 """The review queue's pages, fast at any depth: ids first from narrow indexes, then 25 rows.
 
-``review.queue.queue`` pages with ``ORDER BY … OFFSET n`` over the full line rows: SQLite then
-reads and sorts every wide row (raw text, purpose, details) to throw all but 25 away, which took
-seconds for the last page of 100,000 lines. Here:
+Paging with ``ORDER BY … OFFSET n`` over the full line rows (the first version of this read) made
+SQLite read and sort every wide row (raw text, purpose, details) to throw all but 25 away, which
+took seconds for the last page of 100,000 lines. Here:
 
 1. the page's ids are found first, ordering only by the sort key and the id, which the
    per-status indexes of migration 0007 cover (``(match_status, key, id)``);
