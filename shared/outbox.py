@@ -14,6 +14,7 @@ as ``sverka reconcile`` must not start sending webhooks in the background.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -47,9 +48,10 @@ def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) ->
     objects, building and flushing them cost more than deciding the payments.
     """
     now = utcnow()
+    given = list(events)
     rows = [
         {
-            "event_id": str(uuid.uuid4()),
+            "event_id": event_id,
             "event_type": event_type,
             "payload": jsonable(payload),
             "created_at": now,
@@ -57,7 +59,7 @@ def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) ->
             "attempts": 0,
             "published_at": None,
         }
-        for event_type, payload in events
+        for event_id, (event_type, payload) in zip(random_uuids(len(given)), given, strict=True)
     ]
     if not rows:
         return []
@@ -65,6 +67,26 @@ def emit_many(session: Session, events: Iterable[tuple[str, dict[str, Any]]]) ->
     bulk_insert(session, OutboxEvent.__table__, rows)  # type: ignore[attr-defined]
     _relay_after_commit(session)
     return [row["event_id"] for row in rows]
+
+
+def random_uuids(count: int) -> list[str]:
+    """``count`` new random UUIDs, each as ``str(uuid.uuid4())`` writes one, from one read of the OS's randomness.
+
+    The same kind of id (version 4, the RFC 4122 variant, 122 random bits from ``os.urandom``),
+    written out from the bytes directly: ``uuid.uuid4()`` builds an object per id and ``str``
+    formats it through an integer, 2.7 µs an id (0.58 s of CPU for the 213,599 events of a
+    100,000-invoice matcher run); this takes about 0.7 µs.
+    """
+    raw = os.urandom(16 * count).hex()
+    ids = []
+    for at in range(0, 32 * count, 32):
+        h = raw[at : at + 32]
+        # The 13th digit is the version (4); the 17th keeps two random bits under the variant's "10".
+        ids.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:]}")
+    return ids
+
+
+_VARIANT_DIGIT = {d: "89ab"[int(d, 16) & 3] for d in "0123456789abcdef"}
 
 
 def _relay_after_commit(session: Session) -> None:

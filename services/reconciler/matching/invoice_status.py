@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from shared import outbox
+from shared.db import any_of, rows_by_ids
 from shared.models import Invoice
 
 STATUS_EVENT = {
@@ -26,19 +27,16 @@ STATUS_EVENT = {
     "overpaid": "invoice.overpaid",
 }
 EVENT_TYPES = tuple(sorted(STATUS_EVENT.values()))
-_CHUNK = 2000
 
 
-_STATUSES = select(col(Invoice.id), col(Invoice.status)).where(col(Invoice.id).in_(bindparam("ids", expanding=True)))
+_STATUSES = select(col(Invoice.id), col(Invoice.status))
+_STATUSES_IN = _STATUSES.where(col(Invoice.id).in_(bindparam("ids", expanding=True)))
+_STATUSES_ANY = _STATUSES.where(any_of(col(Invoice.id), "ids"))  # PostgreSQL, many ids: one array
 
 
 def current_statuses(session: Session, invoice_ids: Collection[int]) -> dict[int, str]:
-    ids = sorted(invoice_ids)
-    found: dict[int, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(_STATUSES, {"ids": ids[start : start + _CHUNK]})
-        found.update((int(i), str(s)) for i, s in rows)
-    return found
+    rows = rows_by_ids(session, _STATUSES_IN, _STATUSES_ANY, "ids", sorted(invoice_ids))
+    return {int(i): str(s) for i, s in rows}
 
 
 def announce_changes(session: Session, before: dict[int, str]) -> int:

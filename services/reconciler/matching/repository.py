@@ -18,7 +18,7 @@ from services.reconciler.matching.types import (
     PartnerFacts,
     PaymentLine,
 )
-from shared.db import columns, insert_returning_ids
+from shared.db import any_of, columns, insert_returning_ids, rows_by_ids
 from shared.models import (
     Allocation,
     BankTransaction,
@@ -350,17 +350,17 @@ def people_decisions(
 
 
 _ACTIVE_SUGGESTIONS = select(*columns(Allocation.id)).where(
-    col(Allocation.transaction_id).in_(bindparam("line_ids", expanding=True)),
-    col(Allocation.kind) == "suggested",
-    col(Allocation.reversed_at).is_(None),
+    col(Allocation.kind) == "suggested", col(Allocation.reversed_at).is_(None)
 )
+_ACTIVE_SUGGESTIONS_IN = _ACTIVE_SUGGESTIONS.where(
+    col(Allocation.transaction_id).in_(bindparam("line_ids", expanding=True))
+)
+_ACTIVE_SUGGESTIONS_ANY = _ACTIVE_SUGGESTIONS.where(any_of(col(Allocation.transaction_id), "line_ids"))
 
 
 def active_suggestions(session: Session, line_ids: Sequence[int]) -> list[int]:
-    ids: list[int] = []
-    for chunk in _chunks(line_ids):
-        ids.extend(session.scalars(_ACTIVE_SUGGESTIONS, {"line_ids": list(chunk)}))
-    return ids
+    rows = rows_by_ids(session, _ACTIVE_SUGGESTIONS_IN, _ACTIVE_SUGGESTIONS_ANY, "line_ids", line_ids)
+    return [int(i) for (i,) in rows]
 
 
 def withdraw_allocations(session: Session, allocation_ids: Sequence[int], actor: str, reason: str) -> None:
