@@ -9,6 +9,10 @@ repetition, runs ``shared/bench/floor.py`` and the public batch flow on a fresh 
     sverka export-allocations --out allocations.csv
 
 — on SQLite and on a throwaway PostgreSQL it starts itself (``tests.servers.postgres_server``).
+On PostgreSQL the database is migrated by the owner role before the clock starts and the CLI
+connects as production's application role, ``sverka_app``, to which row-level security applies
+(``benchmarks/pg_roles.py``); on SQLite the first command migrates the empty file, about 0.3 s,
+as the embedded mode does.
 It prints seconds per stage (wall, and the CPU time of the CLI process), the totals, the ratio
 of each database's total to the floor's total *measured in the same repetition* (the machine
 is shared, so only a ratio taken side by side means anything), the load average, and
@@ -77,11 +81,13 @@ def _bench_dir() -> Path:
     raise SystemExit("gen_bench.py not found (looked in shared/bench beside the repo)")
 
 
-def _child_env(source: Path, pycache: Path, database_url: str) -> dict[str, str]:
+def _child_env(source: Path, pycache: Path, database_url: str, migrated: bool) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SVERKA_REDIS_URL")}
     env["PYTHONPYCACHEPREFIX"] = str(pycache)
     env["PYTHONPATH"] = str(source)
     env["SVERKA_DATABASE_URL"] = database_url
+    if migrated:  # as in production, where the application role may not change the schema
+        env["SVERKA_AUTO_MIGRATE"] = "false"
     return env
 
 
@@ -98,9 +104,15 @@ def _timed(cmd: list[str], env: dict[str, str], cwd: Path) -> tuple[StageTime, s
     return StageTime(wall, cpu), proc.stdout
 
 
-def run_flow(world: Path, database_url: str, source: Path, pycache: Path, workdir: Path) -> FlowRun:
-    """The four public commands, in order, against ``database_url`` (which must be empty)."""
-    env = _child_env(source, pycache, database_url)
+def run_flow(
+    world: Path, database_url: str, source: Path, pycache: Path, workdir: Path, *, migrated: bool = False
+) -> FlowRun:
+    """The four public commands, in order, against ``database_url``: empty, or ``migrated`` and holding nothing.
+
+    An empty database is migrated by the first command (embedded mode, SQLite); a ``migrated``
+    one is used as production's services use theirs, without migrating.
+    """
+    env = _child_env(source, pycache, database_url, migrated)
     cli = [sys.executable, "-m", "services.reconciler.cli"]
     out = workdir / "allocations.csv"
     commands = {
@@ -168,23 +180,26 @@ def generate(out: Path, invoices: int, partners: int, seed: int) -> None:
 
 @contextmanager
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster (the one the tests use); yields its superuser URL."""
+    """A throwaway PostgreSQL cluster (the one the tests use) with production's roles; yields its superuser URL."""
     sys.path.insert(0, str(REPO))
+    from benchmarks.pg_roles import create_roles
     from tests.servers import postgres_server
 
     with postgres_server() as url:
+        create_roles(url)
         yield url
 
 
-def fresh_postgres_database(server_url: str, name: str) -> str:
-    from sqlalchemy import create_engine, text
+def fresh_postgres_database(server_url: str, name: str, role: str = "app") -> str:
+    """A new database migrated by the owner role, as a release leaves it: the application role's URL to it.
 
-    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
+    The CLI then runs as production's services do, as ``sverka_app`` (row-level security applies);
+    ``role="superuser"`` gives the cluster superuser's URL instead, which bypasses the policies.
+    """
+    from benchmarks.pg_roles import APP_ROLE, as_role, migrated_database
+
+    url = migrated_database(server_url, name)
+    return as_role(url, APP_ROLE) if role == "app" else url
 
 
 def _load() -> str:
@@ -244,6 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--source", type=Path, default=REPO, help="Checkout whose CLI is timed (default: this one).")
     ap.add_argument("--no-warm-up", action="store_true", help="Skip the tiny warm-up flow (bytecode cached already).")
     ap.add_argument("--json", type=Path, help="Also write the raw numbers here.")
+    ap.add_argument(
+        "--pg-role",
+        choices=("app", "superuser"),
+        default="app",
+        help="Role the CLI connects to PostgreSQL as: production's application role, or the superuser (no RLS).",
+    )
     args = ap.parse_args(argv)
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
 
@@ -261,14 +282,21 @@ def main(argv: list[str] | None = None) -> int:
         def database_url(db: str, name: str) -> str:
             if db == "sqlite":
                 return f"sqlite:///{tmp / (name + '.db')}"
-            return fresh_postgres_database(server, name)
+            return fresh_postgres_database(server, name, args.pg_role)
 
         if not args.no_warm_up:
             warm = tmp / "warm"
             generate(warm, 200, 20, 1)
             for db in databases:  # fills the bytecode cache and the server's catalog caches
                 (tmp / f"warm-{db}").mkdir()
-                run_flow(warm, database_url(db, f"warm_{db}"), args.source, pycache, tmp / f"warm-{db}")
+                run_flow(
+                    warm,
+                    database_url(db, f"warm_{db}"),
+                    args.source,
+                    pycache,
+                    tmp / f"warm-{db}",
+                    migrated=db == "postgres",
+                )
 
         print(f"load average before: {_load()}", flush=True)
         floors: list[dict[str, float]] = []
@@ -278,7 +306,9 @@ def main(argv: list[str] | None = None) -> int:
             for db in databases:
                 workdir = tmp / f"run{n}-{db}"
                 workdir.mkdir()
-                flow = run_flow(world, database_url(db, f"flow_{n}_{db}"), args.source, pycache, workdir)
+                flow = run_flow(
+                    world, database_url(db, f"flow_{n}_{db}"), args.source, pycache, workdir, migrated=db == "postgres"
+                )
                 runs[db].append(flow)
                 stages = " ".join(f"{k}={v.wall:.2f}" for k, v in flow.stages.items())
                 print(

@@ -42,9 +42,6 @@ sys.path.insert(0, str(REPO))
 from benchmarks.process_cpu import cpu_seconds  # noqa: E402  (after the path: run as a script too)
 
 TARGET_LINES_PER_S = 20_000
-# The roles of production (deploy/postgres/roles.sql): the schema's owner migrates, the services
-# connect as the application role, to which row-level security applies (migration 0008).
-OWNER_ROLE, APP_ROLE = "sverka_owner", "sverka_app"
 GENERATOR_SCALE = {"mt940": 2.65}  # the MT940 generator counts file lines, as in parse_throughput
 
 
@@ -119,42 +116,22 @@ def _databases(kind: str, role: str = "app") -> Iterator[Iterator[str]]:
     from shared.migrate import upgrade
 
     if kind == "postgres":
-        from sqlalchemy import create_engine, make_url, text
-
-        from deploy.database import grant_app_role
+        from benchmarks.pg_roles import APP_ROLE, as_role, copy_of, create_roles, migrated_database
         from tests.servers import postgres_server
 
         with postgres_server() as admin_url:
-            admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-            url = make_url(admin_url)
-            with admin.connect() as conn:
-                conn.execute(text(f"CREATE ROLE {OWNER_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-                conn.execute(text(f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS"))
-                conn.execute(text(f"CREATE DATABASE import_template OWNER {OWNER_ROLE}"))
-            template = url.set(database="import_template")
-            superuser = create_engine(template, isolation_level="AUTOCOMMIT")
-            with superuser.connect() as conn:  # as deploy/postgres/roles.sql does
-                conn.execute(text(f"ALTER SCHEMA public OWNER TO {OWNER_ROLE}"))
-                conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {APP_ROLE}"))
-            superuser.dispose()
-            owner = db.make_engine(template.set(username=OWNER_ROLE).render_as_string(hide_password=False))
-            upgrade(owner)
-            grant_app_role(owner)
-            owner.dispose()
-            user = APP_ROLE if role == "app" else url.username
+            create_roles(admin_url)
+            template = "import_template"
+            migrated_database(admin_url, template)
 
             def fresh() -> Iterator[str]:
                 n = 0
                 while True:
                     n += 1
-                    with admin.connect() as conn:
-                        conn.execute(text(f"CREATE DATABASE import_{n} TEMPLATE import_template OWNER {OWNER_ROLE}"))
-                    yield url.set(database=f"import_{n}", username=user).render_as_string(hide_password=False)
+                    url = copy_of(admin_url, template, f"import_{n}")
+                    yield as_role(url, APP_ROLE) if role == "app" else url
 
-            try:
-                yield fresh()
-            finally:
-                admin.dispose()
+            yield fresh()
         return
     with tempfile.TemporaryDirectory(prefix="sverka-import-bench-") as tmp:
 
