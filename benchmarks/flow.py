@@ -11,7 +11,7 @@ repetition, runs ``shared/bench/floor.py`` and the public batch flow on a fresh 
 — on SQLite and on a throwaway PostgreSQL it starts itself (``tests.servers.postgres_server``).
 On PostgreSQL the database is migrated by the owner role before the clock starts and the CLI
 connects as production's application role, ``sverka_app``, to which row-level security applies
-(``benchmarks/pg_roles.py``); on SQLite the first command migrates the empty file, about 0.3 s,
+(``tests/pg_roles.py``); on SQLite the first command migrates the empty file, about 0.3 s,
 as the embedded mode does.
 It prints seconds per stage (wall, and the CPU time of the CLI process), the totals, the ratio
 of each database's total to the floor's total *measured in the same repetition* (the machine
@@ -182,7 +182,7 @@ def generate(out: Path, invoices: int, partners: int, seed: int) -> None:
 def postgres() -> Iterator[str]:
     """A throwaway PostgreSQL cluster (the one the tests use) with production's roles; yields its superuser URL."""
     sys.path.insert(0, str(REPO))
-    from benchmarks.pg_roles import create_roles
+    from tests.pg_roles import create_roles
     from tests.servers import postgres_server
 
     with postgres_server() as url:
@@ -196,10 +196,10 @@ def fresh_postgres_database(server_url: str, name: str, role: str = "app") -> st
     The CLI then runs as production's services do, as ``sverka_app`` (row-level security applies);
     ``role="superuser"`` gives the cluster superuser's URL instead, which bypasses the policies.
     """
-    from benchmarks.pg_roles import APP_ROLE, as_role, migrated_database
+    from tests.pg_roles import PRODUCTION, as_role, migrated_database
 
     url = migrated_database(server_url, name)
-    return as_role(url, APP_ROLE) if role == "app" else url
+    return as_role(url, PRODUCTION.app) if role == "app" else url
 
 
 def _load() -> str:

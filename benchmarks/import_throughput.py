@@ -116,7 +116,7 @@ def _databases(kind: str, role: str = "app") -> Iterator[Iterator[str]]:
     from shared.migrate import upgrade
 
     if kind == "postgres":
-        from benchmarks.pg_roles import APP_ROLE, as_role, copy_of, create_roles, migrated_database
+        from tests.pg_roles import PRODUCTION, as_role, copy_of, create_roles, migrated_database
         from tests.servers import postgres_server
 
         with postgres_server() as admin_url:
@@ -129,7 +129,7 @@ def _databases(kind: str, role: str = "app") -> Iterator[Iterator[str]]:
                 while True:
                     n += 1
                     url = copy_of(admin_url, template, f"import_{n}")
-                    yield as_role(url, APP_ROLE) if role == "app" else url
+                    yield as_role(url, PRODUCTION.app) if role == "app" else url
 
             yield fresh()
         return

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from deploy.database import grant_statements
 from services.reconciler.api.deps import bind_partner
 from shared import db as shared_db
-from shared.migrate import upgrade
 from shared.models import Allocation, BankAccount, BankTransaction, Statement
+from tests import pg_roles
 
 pytestmark = pytest.mark.postgres
 
@@ -40,23 +39,13 @@ class Roles:
 def roles(postgres_admin_url: str) -> Iterator[Roles]:
     """A fresh database owned by a throwaway owner role, migrated by it, and an app role granted as in production."""
     tag = uuid.uuid4().hex[:8]
-    owner, app, database = f"owner_{tag}", f"app_{tag}", f"rls_{tag}"
+    names, database = pg_roles.Roles(owner=f"owner_{tag}", app=f"app_{tag}"), f"rls_{tag}"
+    owner, app = names.owner, names.app
     admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS"))
-        conn.execute(text(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS"))
-        conn.execute(text(f"CREATE DATABASE {database} OWNER {owner}"))
-    base = make_url(postgres_admin_url).set(database=database)
-    superuser = create_engine(base, isolation_level="AUTOCOMMIT")
-    with superuser.connect() as conn:  # as roles.sql does
-        conn.execute(text(f"ALTER SCHEMA public OWNER TO {owner}"))
-        conn.execute(text(f"GRANT USAGE ON SCHEMA public TO {app}"))
-    superuser.dispose()
-    owner_engine = shared_db.make_engine(base.set(username=owner).render_as_string(hide_password=False))
-    upgrade(owner_engine)
+    pg_roles.create_roles(postgres_admin_url, names)
+    base = pg_roles.migrated_database(postgres_admin_url, database, names)
+    owner_engine = shared_db.make_engine(pg_roles.as_role(base, owner))
     with owner_engine.begin() as conn:
-        for statement in grant_statements():
-            conn.execute(text(statement.replace("sverka_app", app)))
         a, b = (
             conn.execute(
                 text("INSERT INTO partner (name, inn, language, created_at) VALUES (:n, :i, 'ru', now()) RETURNING id"),
@@ -72,7 +61,7 @@ def roles(postgres_admin_url: str) -> Iterator[Roles]:
                 ),
                 {"no": number, "p": partner},
             )
-    app_engine = shared_db.make_engine(base.set(username=app).render_as_string(hide_password=False))
+    app_engine = shared_db.make_engine(pg_roles.as_role(base, app))
     yield Roles(owner_engine, app_engine, a, b)
     app_engine.dispose()
     owner_engine.dispose()
