@@ -29,7 +29,7 @@ from __future__ import annotations
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,7 @@ from shared.migrate import upgrade
 from shared.models import Allocation, BankTransaction, Invoice, JournalEvent
 from shared.models.matching import EFFECTIVE_KINDS
 from tests.conftest import _fresh_postgres
+from tests.onec_files import PaymentOrder, exchange_file
 
 OURS = "40702810900000000001"
 ROMASHKA = ("ООО Ромашка", "7701000001", "40702810500000000777")
@@ -67,24 +68,19 @@ MONEY_EVENTS = {"allocation.created": 1, "allocation.confirmed": 1, "allocation.
 
 def onec_statement(payments: list[tuple[int, str, int, tuple[str, str, str]]], serial: int) -> bytes:
     """A 1CClientBankExchange file: (amount in kopecks, purpose, day of March, payer) per payment."""
-    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "Кодировка=Windows", f"РасчСчет={OURS}"]
-    lines += ["СекцияРасчСчет", "ДатаНачала=01.03.2026", "ДатаКонца=31.03.2026", f"РасчСчет={OURS}", "КонецРасчСчет"]
-    for n, (amount, purpose, day, (name, inn, account)) in enumerate(payments):
-        lines += [
-            "СекцияДокумент=Платежное поручение",
-            f"Номер={serial * 10 + n}",
-            f"Дата={day:02d}.03.2026",
-            f"Сумма={Decimal(amount) / 100:.2f}",
-            f"ПлательщикСчет={account}",
-            f"ПлательщикИНН={inn}",
-            f"Плательщик1={name}",
-            f"ПолучательСчет={OURS}",
-            f"ДатаПоступило={day:02d}.03.2026",
-            f"НазначениеПлатежа={purpose}",
-            "КонецДокумента",
-        ]
-    lines.append("КонецФайла")
-    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+    orders = [
+        PaymentOrder(
+            number=str(serial * 10 + n),
+            day=date(2026, 3, day),
+            amount=f"{Decimal(amount) / 100:.2f}",
+            purpose=purpose,
+            payer_name=name,
+            payer_inn=inn,
+            payer_account=account,
+        )
+        for n, (amount, purpose, day, (name, inn, account)) in enumerate(payments)
+    ]
+    return exchange_file(OURS, orders, period=(date(2026, 3, 1), date(2026, 3, 31)))
 
 
 def _number(n: int) -> str:

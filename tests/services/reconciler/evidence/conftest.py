@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -29,6 +30,7 @@ from shared.config import get_settings
 from shared.db import session_scope
 from shared.models import Allocation, BankTransaction, Contract, Invoice
 from tests.http_servers import serve_asgi
+from tests.onec_files import PaymentOrder, exchange_file
 
 ROMASHKA_INN = "7701234567"
 LUTIK_INN = "7809876543"
@@ -46,27 +48,20 @@ INVOICES_CSV = (
 
 def onec_statement() -> bytes:
     """Two incoming payment orders from Ромашка, as a bank's 1C export writes them (cp1251, CRLF)."""
-    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "Кодировка=Windows", f"РасчСчет={OURS}"]
-    lines += ["СекцияРасчСчет", "ДатаНачала=01.05.2026", "ДатаКонца=31.05.2026", f"РасчСчет={OURS}", "КонецРасчСчет"]
-    for number, amount, invoice in (("11", "1500.00", "INV-77"), ("12", "2000.00", "INV-78")):
-        lines += [
-            "СекцияДокумент=Платежное поручение",
-            f"Номер={number}",
-            "Дата=20.05.2026",
-            f"Сумма={amount}",
-            "ПлательщикСчет=40702810500000000777",
-            f"ПлательщикИНН={ROMASHKA_INN}",
-            "Плательщик1=ООО Ромашка",
-            "ПлательщикБИК=044525225",
-            f"ПолучательСчет={OURS}",
-            "ДатаПоступило=20.05.2026",
-            "ВидОплаты=01",
-            "Очередность=5",
-            f"НазначениеПлатежа=Оплата по счету {invoice} от 10.05.2026, НДС не облагается",
-            "КонецДокумента",
-        ]
-    lines.append("КонецФайла")
-    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+    orders = [
+        PaymentOrder(
+            number=number,
+            day=date(2026, 5, 20),
+            amount=amount,
+            purpose=f"Оплата по счету {invoice} от 10.05.2026, НДС не облагается",
+            payer_name="ООО Ромашка",
+            payer_inn=ROMASHKA_INN,
+            payer_account="40702810500000000777",
+            more={"ПлательщикБИК": "044525225", "ВидОплаты": "01", "Очередность": "5"},
+        )
+        for number, amount, invoice in (("11", "1500.00", "INV-77"), ("12", "2000.00", "INV-78"))
+    ]
+    return exchange_file(OURS, orders, period=(date(2026, 5, 1), date(2026, 5, 31)))
 
 
 async def _accept_everything(scope: Any, receive: Any, send: Any) -> None:

@@ -17,32 +17,27 @@ import pytest
 from services.reconciler.intake import repository
 from services.reconciler.intake.service import import_statement_file
 from shared.db import session_scope
+from tests.onec_files import PaymentOrder, exchange_file
 
 OURS = "40702810900000000001"
 
 
 def onec_file(first_day: date, days: int, per_day: int = 3) -> bytes:
     """A 1C statement of our account with ``per_day`` incoming payments on each of ``days`` days."""
-    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "Кодировка=Windows", f"РасчСчет={OURS}"]
-    lines += ["СекцияРасчСчет", f"РасчСчет={OURS}", "КонецРасчСчет"]
-    for d in range(days):
-        day = (first_day + timedelta(days=d)).strftime("%d.%m.%Y")
-        for n in range(per_day):
-            lines += [
-                "СекцияДокумент=Платежное поручение",
-                f"Номер={d * 10 + n + 1}",
-                f"Дата={day}",
-                f"Сумма={100 + n}.00",
-                "ПлательщикСчет=40702810500000000077",
-                "ПлательщикИНН=7701234567",
-                "Плательщик1=ООО Ромашка",
-                f"ПолучательСчет={OURS}",
-                f"ДатаПоступило={day}",
-                f"НазначениеПлатежа=Оплата по счету {d * 10 + n + 1}",
-                "КонецДокумента",
-            ]
-    lines.append("КонецФайла")
-    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+    orders = [
+        PaymentOrder(
+            number=str(d * 10 + n + 1),
+            day=first_day + timedelta(days=d),
+            amount=f"{100 + n}.00",
+            purpose=f"Оплата по счету {d * 10 + n + 1}",
+            payer_name="ООО Ромашка",
+            payer_inn="7701234567",
+            payer_account="40702810500000000077",
+        )
+        for d in range(days)
+        for n in range(per_day)
+    ]
+    return exchange_file(OURS, orders)
 
 
 @pytest.fixture

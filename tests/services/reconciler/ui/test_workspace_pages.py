@@ -32,6 +32,7 @@ from shared.models.access import User
 from shared.models.api import ApiKey
 from shared.models.sync import BankPull
 from tests.http_servers import serve_asgi
+from tests.onec_files import PaymentOrder, exchange_file
 from tests.services.reconciler.review import factories as f
 from tests.services.reconciler.ui.workspace import create_users, csrf_of, log_in, logged_in
 
@@ -40,25 +41,24 @@ THEIRS = "40702810500000000777"
 
 
 def onec_statement(*amounts: str, account: str = OURS, broken_line: str | None = None) -> bytes:
-    """A small 1CClientBankExchange file with one incoming payment per amount."""
-    lines = ["1CClientBankExchange", "ВерсияФормата=1.03", "Кодировка=Windows", f"РасчСчет={account}"]
-    lines += ["СекцияРасчСчет", "ДатаНачала=01.03.2024", "ДатаКонца=31.03.2024", f"РасчСчет={account}", "КонецРасчСчет"]
-    for n, amount in enumerate(amounts, start=11):
-        lines += [
-            "СекцияДокумент=Платежное поручение",
-            f"Номер={n}",
-            "Дата=02.03.2024",
-            broken_line if broken_line and n == 11 else f"Сумма={amount}",
-            f"ПлательщикСчет={THEIRS}",
-            "ПлательщикИНН=7707083893",
-            "Плательщик1=ООО Ромашка",
-            f"ПолучательСчет={account}",
-            "ДатаПоступило=03.03.2024",
-            f"НазначениеПлатежа=Оплата по счету {n}",
-            "КонецДокумента",
-        ]
-    lines.append("КонецФайла")
-    return ("\r\n".join(lines) + "\r\n").encode("cp1251")
+    """A small 1CClientBankExchange file with one incoming payment per amount (``broken_line`` spoils the first)."""
+    orders = [
+        PaymentOrder(
+            number=str(n),
+            day=date(2024, 3, 2),
+            received=date(2024, 3, 3),
+            amount=amount,
+            purpose=f"Оплата по счету {n}",
+            payer_name="ООО Ромашка",
+            payer_inn="7707083893",
+            payer_account=THEIRS,
+        )
+        for n, amount in enumerate(amounts, start=11)
+    ]
+    data = exchange_file(account, orders, period=(date(2024, 3, 1), date(2024, 3, 31)))
+    if broken_line:
+        data = data.replace(f"Сумма={amounts[0]}".encode("cp1251"), broken_line.encode("cp1251"), 1)
+    return data
 
 
 @dataclass
