@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from adapters.banks.base import ParsedFile, ParseError
 from adapters.banks.formats import parse_path
@@ -25,6 +26,9 @@ from services.reconciler.evidence.cli import register as register_evidence_comma
 from services.reconciler.sync.cli import register as register_sync_commands
 from shared.config import get_settings
 from shared.errors import SverkaError
+
+if TYPE_CHECKING:
+    from services.reconciler.intake.service import ReadStatementFile
 
 CLI_ACTOR = "cli"
 
@@ -71,31 +75,54 @@ def cmd_import_invoices(args: argparse.Namespace) -> int:
 
 
 def cmd_import_statement(args: argparse.Namespace) -> int:
-    from services.reconciler.intake.service import import_statement_file
+    """Import each file in its own transaction, in the order given, reading the next while one is stored.
+
+    Why read ahead: storing a large file is mostly the database's work, parsing the next one this
+    process's, so on two cores they overlap (docs/benchmarks.md, "Reconciliation flow"). Only one
+    file is read ahead, so a folder of a year's statements is not held in memory at once.
+    """
+    from services.reconciler.intake.service import store_statement_file
     from shared.db import session_scope
 
     _prepare_database()
+    paths = [Path(name) for name in args.files]
     files: list[dict[str, Any]] = []
     rejected: list[dict[str, str]] = []
-    for name in args.files:
-        path = Path(name)
-        try:
-            size = path.stat().st_size
-            limit = get_settings().max_statement_bytes
-            if size > limit:
-                raise SverkaError(f"{path}: file is {size} bytes, over the limit of {limit}")
-            data = path.read_bytes()
-            with session_scope() as session:  # one transaction per file: it lands whole or not at all
-                result = import_statement_file(session, data, str(path), actor=CLI_ACTOR, account_number=args.account)
-            files.append(result.as_dict())
-        except OSError as exc:
-            rejected.append({"file": str(path), "error": f"{path}: cannot read file: {exc.strerror}"})
-        except SverkaError as exc:
-            rejected.append({"file": str(path), "error": exc.message})
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sverka-read-ahead") as reader:
+        for path, reading in _read_ahead(reader, paths):
+            try:
+                read = reading.result()
+                with session_scope() as session:  # one transaction per file: it lands whole or not at all
+                    result = store_statement_file(session, read, actor=CLI_ACTOR, account_number=args.account)
+                files.append(result.as_dict())
+            except OSError as exc:
+                rejected.append({"file": str(path), "error": f"{path}: cannot read file: {exc.strerror}"})
+            except SverkaError as exc:
+                rejected.append({"file": str(path), "error": exc.message})
     for r in rejected:
         sys.stderr.write(f"sverka: rejected {r['error']}\n")
     _emit(_statement_summary(files, rejected))
     return 1 if rejected else 0
+
+
+def _read_ahead(reader: ThreadPoolExecutor, paths: list[Path]) -> Iterator[tuple[Path, Future[ReadStatementFile]]]:
+    """Each path with its reading, the next path's reading started before this one is handed out."""
+    readings = [reader.submit(_read_statement, path) for path in paths[:1]]
+    for at, path in enumerate(paths):
+        if at + 1 < len(paths):
+            readings.append(reader.submit(_read_statement, paths[at + 1]))
+        yield path, readings.pop(0)
+
+
+def _read_statement(path: Path) -> ReadStatementFile:
+    """Read and parse one file (no database): refused when over the size limit, before it is read."""
+    from services.reconciler.intake.service import read_statement_file
+
+    size = path.stat().st_size
+    limit = get_settings().max_statement_bytes
+    if size > limit:
+        raise SverkaError(f"{path}: file is {size} bytes, over the limit of {limit}")
+    return read_statement_file(path.read_bytes(), str(path))
 
 
 def _one_or_list(values: list[Any]) -> Any:

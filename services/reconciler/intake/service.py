@@ -77,14 +77,43 @@ def parse_statement_file(data: bytes, filename: str) -> ParsedFile:
         raise StatementRejected(str(exc)) from exc
 
 
+@dataclass(frozen=True, slots=True)
+class ReadStatementFile:
+    """A statement file parsed and hashed, not stored yet: all of an import that needs no database.
+
+    Separate from storing so that a caller with several files can read the next one while the
+    database stores this one (the CLI does): parsing is this process's work, storing mostly the
+    database's.
+    """
+
+    filename: str
+    parsed: ParsedFile
+    sha256: str
+
+
+def read_statement_file(data: bytes, filename: str) -> ReadStatementFile:
+    """Parse (refusing a bad file with its position and reason) and hash the bytes; no database."""
+    return ReadStatementFile(filename, parse_statement_file(data, filename), hashlib.sha256(data).hexdigest())
+
+
+def store_statement_file(
+    session: Session, read: ReadStatementFile, *, actor: str, account_number: str | None = None
+) -> ImportResult:
+    """Store a read file in the caller's transaction (flushes; the boundary commits)."""
+    parsed = read.parsed
+    results = _store_statements(
+        session, parsed.statements, parsed.format, read.filename, read.sha256, actor, account_number
+    )
+    return ImportResult(file=read.filename, format=parsed.format, statements=results)
+
+
 def import_statement_file(
     session: Session, data: bytes, filename: str, *, actor: str, account_number: str | None = None
 ) -> ImportResult:
     """Parse and store one file in the caller's transaction (flushes; the boundary commits)."""
-    parsed = parse_statement_file(data, filename)
-    file_hash = hashlib.sha256(data).hexdigest()
-    results = _store_statements(session, parsed.statements, parsed.format, filename, file_hash, actor, account_number)
-    return ImportResult(file=filename, format=parsed.format, statements=results)
+    return store_statement_file(
+        session, read_statement_file(data, filename), actor=actor, account_number=account_number
+    )
 
 
 def store_pulled_statement(
