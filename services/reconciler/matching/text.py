@@ -29,6 +29,17 @@ _DATE_ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 # Money: "144192.75", "1 234 567,89"; percentages: "20%", "0,5 %".
 _MONEY = re.compile(r"(?<![\d.,])\d{1,3}(?:[  ]\d{3})+[.,]\d{2}(?!\d)|(?<![\d.,])\d+[.,]\d{2}(?![\d.,]\d)")
 _PERCENT = re.compile(r"\d+(?:[.,]\d+)?\s*%")
+# Money in words: "2000 руб. 00 коп.", "816 рублей 67 копеек".
+_MONEY_WORDS = re.compile(
+    r"(?<![\w.,])\d[\d  ]*\s*руб(?:лей|ля|ль)?\.?\s*\d{1,2}\s*коп(?:еек|ейки|ейка)?\.?", re.IGNORECASE
+)
+# The number right after "НДС", "сумма", "итого", "VAT", "amount" is an amount however it is
+# written ("НДС - 816-67", "Сумма 12000-00"); only spaces, a colon, a dash or brackets between.
+_AMOUNT_WORD = re.compile(r"(?:ндс|сумм\w*|итого|vat|amount)", re.IGNORECASE)
+_AMOUNT_AFTER_WORD = re.compile(
+    r"\b((?:ндс|сумм[аеуы]|суммой|итого|vat|amount)[\s:()\-–—=]{0,8})\d[\d  ]*(?:[.,\-]\d{1,2}(?!\d))?",
+    re.IGNORECASE,
+)
 _SEGMENT_BREAK = re.compile(r"[,;\n\r\t]+")
 _TOKEN = re.compile(r"[0-9]+|[A-ZА-Я]+")
 _TAX_ID = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
@@ -134,7 +145,12 @@ def _parse_dates(text: str) -> set[date]:
 
 
 def without_dates_and_money(text: str) -> str:
-    """``text`` with dates, money amounts and percentages blanked out: numbers that are no reference."""
+    """``text`` with dates, money amounts and percentages blanked out: numbers that are no reference.
+
+    Money is also what is written in roubles and kopecks ("816 руб. 67 коп.") and the number
+    right after a word that announces an amount ("НДС - 816-67", "Сумма 12000-00"): a sum, not a
+    document, whatever its separators.
+    """
     # Each pattern needs a separator it names; skipping the ones that cannot match keeps this cheap.
     cleaned = text
     if "." in cleaned or "/" in cleaned:
@@ -145,6 +161,11 @@ def without_dates_and_money(text: str) -> str:
         cleaned = _MONEY.sub(" ", cleaned)
     if "%" in cleaned:
         cleaned = _PERCENT.sub(" ", cleaned)
+    if _AMOUNT_WORD.search(cleaned) is not None:
+        cleaned = _MONEY_WORDS.sub(" ", cleaned)
+        cleaned = _AMOUNT_AFTER_WORD.sub(r"\1 ", cleaned)
+    elif "коп" in cleaned or "КОП" in cleaned:
+        cleaned = _MONEY_WORDS.sub(" ", cleaned)
     return cleaned
 
 
@@ -188,8 +209,9 @@ def read_purpose(purpose: str | None) -> PurposeFacts:
     blocked = _NOT_INVOICE.search(lower) if _NOT_INVOICE_STEM.search(lower) else None
     partial = _PARTIAL_STEM.search(lower) is not None and _PARTIAL_HINT.search(lower) is not None
     digits = _DIGIT.search(text) is not None
+    keys = reference_keys(text) if digits else ()
     return PurposeFacts(
-        keys=reference_keys(text) if digits else (),
+        keys=keys,
         dates=frozenset(_parse_dates(text)) if digits else frozenset(),
         tax_ids=frozenset(_TAX_ID.findall(text)) if digits else frozenset(),
         not_invoice=blocked.group(0) if blocked else None,

@@ -1,0 +1,31 @@
+"""Habits of companies other than the benchmark's, found by ``benchmarks/synth/other_company.py``.
+
+Each test is one rule a careful accountant reads purposes by; each was a wrong automatic
+allocation or a needless review on that unseen world.
+"""
+
+from __future__ import annotations
+
+from services.reconciler.matching.text import read_purpose
+from tests.services.reconciler.matching.factories import credit, decide_one, invoice, suggested
+
+
+def test_kopecks_and_the_number_after_vat_or_sum_are_money_not_references() -> None:
+    """ "НДС 20%: 816 руб. 67 коп.", "НДС - 816-67", "Сумма 36000-00": amounts, however written."""
+    for purpose in (
+        "Оплата за продукты питания НДС 20%: 816 руб. 67 коп.",
+        "Оплата за продукты, в том числе НДС (20%) - 816-67",
+        "Оплата по заказу. Сумма 36000-00",
+    ):
+        keys = read_purpose(purpose).keys
+        assert not {"67", "816", "81667", "36000", "3600000", "00"} & set(keys), purpose
+    # A number after other words is still read.
+    assert "42" in read_purpose("НДС не облагается. Счет 42").keys
+
+
+def test_kopecks_of_the_vat_do_not_name_an_invoice() -> None:
+    """Two open invoices of 4 900.00; the VAT's 67 kopecks are no invoice number: a person picks."""
+    a, b = invoice("А-67", 4_900_00), invoice("А-31", 4_900_00)
+    d = decide_one(credit(4_900_00, "Оплата за продукты питания НДС 20%: 816 руб. 67 коп."), [a, b])
+    assert d.outcome == "suggest"
+    assert suggested(d) == {a.id, b.id}
