@@ -160,7 +160,9 @@ def _decide(
         facts=facts,
         payer=payer,
         named=named,
-        refs=book.find_references(facts.keys, payer.partner_ids | frozenset(named), direction, currency),
+        refs=book.find_references(
+            facts.keys, payer.partner_ids | frozenset(named), direction, currency, facts.contract_keys
+        ),
         book=book,
         directory=directory,
         policy=policy,

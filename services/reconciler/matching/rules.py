@@ -111,15 +111,19 @@ class LineContext:
     _lengths: frozenset[int] | None = None
 
     def key_positions(self) -> dict[str, int]:
-        """Each purpose key → where it comes in the purpose (built once per line, on demand)."""
+        """Each purpose key → where it comes in the purpose (built once per line, on demand).
+
+        Pieces of a cited contract number are left out: they are no invoice number, mistyped or not.
+        """
         if self._positions is None:
-            self._positions = {key: n for n, key in enumerate(self.facts.keys)}
+            cited = self.facts.contract_keys
+            self._positions = {key: n for n, key in enumerate(self.facts.keys) if key not in cited}
         return self._positions
 
     def key_lengths(self) -> frozenset[int]:
         """The lengths of the purpose's keys (built once per line, on demand)."""
         if self._lengths is None:
-            self._lengths = frozenset(map(len, self.facts.keys))
+            self._lengths = frozenset(map(len, self.key_positions()))
         return self._lengths
 
     @property

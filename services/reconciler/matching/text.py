@@ -91,6 +91,15 @@ _PARTIAL_STEMS = (
     "balance",
 )
 _NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
+# "по договору № 7-П", "по дог. Д-15/2025", "contract 2025/17": the number that follows is the
+# contract's. Its pieces ("7", "15", "2025") are no invoice number, however one is written.
+_CONTRACT_NUMBER = re.compile(
+    r"(\b(?:договор\w*|дог\b\.?|контракт\w*|contract|agreement)"
+    r"(?:\s+(?:поставки|подряда|оказания|услуг|аренды|займа|купли-продажи))*"
+    r"\s*(?:№|no\.?|n|#)?\s*)(?=[\w/\-]*\d)[^\W_][\w/\-]*",
+    re.IGNORECASE,
+)
+_CONTRACT_WORD = re.compile(r"дог|контракт|contract|agreement")
 # One scan each instead of a substring test per stem (or a Python-level loop over the characters).
 _NOT_INVOICE_STEM = re.compile("|".join(map(re.escape, _NOT_INVOICE_STEMS)))
 _PARTIAL_STEM = re.compile("|".join(map(re.escape, _PARTIAL_STEMS)))
@@ -126,6 +135,9 @@ class PurposeFacts:
     tax_ids: frozenset[str]
     not_invoice: str | None
     partial_hint: bool
+    # Keys that are only pieces of a contract number the purpose cites ("7" of "договор № 7-П"):
+    # the contract rules read them, the invoice-number rules do not.
+    contract_keys: frozenset[str] = frozenset()
 
 
 def _parse_dates(text: str) -> set[date]:
@@ -198,6 +210,20 @@ def reference_keys(text: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def contract_only_keys(text: str, keys: tuple[str, ...]) -> frozenset[str]:
+    """The keys of ``text`` that exist only because it cites a contract by number.
+
+    The text is read again with every cited contract number cut out; a key that is gone is a
+    piece of a contract number (a number written both as the contract and elsewhere stays).
+    """
+    if _CONTRACT_WORD.search(text.lower()) is None:
+        return frozenset()
+    outside = _CONTRACT_NUMBER.sub(r"\1,", text)
+    if outside == text:
+        return frozenset()
+    return frozenset(keys) - frozenset(reference_keys(outside))
+
+
 @lru_cache(maxsize=65536)
 def read_purpose(purpose: str | None) -> PurposeFacts:
     """Everything matching needs from one purpose text.
@@ -216,6 +242,7 @@ def read_purpose(purpose: str | None) -> PurposeFacts:
         tax_ids=frozenset(_TAX_ID.findall(text)) if digits else frozenset(),
         not_invoice=blocked.group(0) if blocked else None,
         partial_hint=partial,
+        contract_keys=contract_only_keys(text, keys) if keys else frozenset(),
     )
 
 

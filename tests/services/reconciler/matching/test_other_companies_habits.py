@@ -7,7 +7,7 @@ allocation or a needless review on that unseen world.
 from __future__ import annotations
 
 from services.reconciler.matching.text import read_purpose
-from tests.services.reconciler.matching.factories import credit, decide_one, invoice, suggested
+from tests.services.reconciler.matching.factories import booked, codes, credit, decide_one, invoice, suggested
 
 
 def test_kopecks_and_the_number_after_vat_or_sum_are_money_not_references() -> None:
@@ -29,3 +29,25 @@ def test_kopecks_of_the_vat_do_not_name_an_invoice() -> None:
     d = decide_one(credit(4_900_00, "Оплата за продукты питания НДС 20%: 816 руб. 67 коп."), [a, b])
     assert d.outcome == "suggest"
     assert suggested(d) == {a.id, b.id}
+
+
+def test_pieces_of_a_cited_contract_number_are_not_invoice_numbers() -> None:
+    """ "по договору № 9-П": 9 is the contract's. Invoice 9 of the same amount is not named by it;
+    the contract has two invoices of that amount, so a person decides."""
+    serial_nine = invoice("А-9", 4_900_00, contract_number="12-П")
+    of_contract = [
+        invoice("СЧ-2026/0101", 4_900_00, contract_number="9-П"),
+        invoice("СЧ-2026/0102", 4_900_00, contract_number="9-П"),
+    ]
+    d = decide_one(credit(4_900_00, "Оплата по договору № 9-П от 22.02.2025 за продукты"), [serial_nine, *of_contract])
+    assert d.outcome == "suggest"
+    assert "reference_serial" not in {r.code for s in d.suggestions for r in s.reasons}
+    assert read_purpose("Опл. по дог. Д-15/2025").contract_keys >= {"15", "2025"}
+
+
+def test_a_number_written_as_contract_and_as_invoice_is_still_the_invoice() -> None:
+    """ "сч. 15 по договору Д-15/2025": 15 is written outside the contract too; it names invoice 15."""
+    fifteen = invoice("А-15", 7_000_00, contract_number="Д-15/2025")
+    d = decide_one(credit(7_000_00, "Оплата по сч. 15 по договору Д-15/2025"), [fifteen, invoice("А-16", 7_000_00)])
+    assert booked(d) == {(fifteen.id, 7_000_00)}
+    assert "reference_serial" in codes(d)
