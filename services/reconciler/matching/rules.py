@@ -57,6 +57,11 @@ CONTRACT_AMOUNT = {"payer": 0.95, "named": 0.93, "unknown": 0.85, "other": 0.60}
 CONTRACT_SUBSET = {"payer": 0.90, "named": 0.88, "unknown": 0.75, "other": 0.50}
 PARTNER_AMOUNT_UNIQUE = {"payer": 0.92, "named": 0.90}
 PARTNER_AMOUNT_TYPO = 0.96
+# A swapped-digit reading is a typo only when the amount confirms it. Among several open invoices
+# of the partner with the line's amount the amount confirms none of them, and a number that is a
+# swap of one of theirs (an order or contract number, a date) is as likely a coincidence: it
+# ranks that invoice first for a person, no more.
+TYPO_AMONG_EQUALS = 0.85
 PARTNER_SUBSET_UNIQUE = 0.90
 # A partner's standing reference (its contract or customer code) and the only open invoice there
 # with this amount: a little more than the amount alone, as sure as our contract number.
@@ -469,7 +474,8 @@ def partner_amount(ctx: LineContext) -> bool:
 
     One such invoice settles the line (also when the purpose names another partner's invoice
     by mistake); a reference that is the number with two digits swapped confirms it further.
-    Two or more are ambiguous unless a swapped-digit reference picks one. Returns whether any
+    Two or more are ambiguous: a swapped-digit reference ranks one first, a person confirms it
+    (``TYPO_AMONG_EQUALS``). Returns whether any
     invoice of the partner has this exact amount.
     """
     candidates: dict[int, OpenInvoice] = {}
@@ -499,7 +505,7 @@ def partner_amount(ctx: LineContext) -> bool:
             reasons.insert(
                 0, Reason("reference_typo", f"purpose “{typo}” is invoice {inv.number} with two digits swapped")
             )
-            base = PARTNER_AMOUNT_TYPO
+            base = PARTNER_AMOUNT_TYPO if len(candidates) == 1 else TYPO_AMONG_EQUALS
         elif len(candidates) == 1:
             base = PARTNER_AMOUNT_UNIQUE.get(rel, AMBIGUOUS_WEAK)
         else:

@@ -31,6 +31,23 @@ def test_kopecks_of_the_vat_do_not_name_an_invoice() -> None:
     assert suggested(d) == {a.id, b.id}
 
 
+def test_a_swapped_digit_number_does_not_pick_among_invoices_of_the_same_amount() -> None:
+    """Only the amount confirms a typo. With two open invoices of 36 000.00, an order number that
+    happens to be one's number with two digits swapped ranks it first; a person confirms."""
+    typo_of, other = invoice("74/10", 36_000_00), invoice("28/09", 36_000_00)
+    d = decide_one(credit(36_000_00, "Оплата по заказу № 7401 от 25.09.26"), [typo_of, other])
+    assert d.outcome == "suggest"
+    assert d.suggestions[0].invoice_id == typo_of.id
+    assert "reference_typo" in {r.code for s in d.suggestions for r in s.reasons}
+
+
+def test_a_swapped_digit_number_still_settles_the_only_invoice_of_the_amount() -> None:
+    only = invoice("74/10", 36_000_00)
+    d = decide_one(credit(36_000_00, "Оплата по сч. 7401"), [only, invoice("28/09", 12_000_00)])
+    assert booked(d) == {(only.id, 36_000_00)}
+    assert "reference_typo" in codes(d)
+
+
 def test_pieces_of_a_cited_contract_number_are_not_invoice_numbers() -> None:
     """ "по договору № 9-П": 9 is the contract's. Invoice 9 of the same amount is not named by it;
     the contract has two invoices of that amount, so a person decides."""
