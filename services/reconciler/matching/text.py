@@ -40,6 +40,8 @@ _AMOUNT_AFTER_WORD = re.compile(
     r"\b((?:ндс|сумм[аеуы]|суммой|итого|vat|amount)[\s:()\-–—=]{0,8})\d[\d  ]*(?:[.,\-]\d{1,2}(?!\d))?",
     re.IGNORECASE,
 )
+# "38/8", "42/11": a serial with the month it was issued in. The month alone is no number.
+_MONTH_SUFFIX = re.compile(r"(?<![\d/])\d+/(0?[1-9]|1[0-2])(?![\d/])")
 _SEGMENT_BREAK = re.compile(r"[,;\n\r\t]+")
 _TOKEN = re.compile(r"[0-9]+|[A-ZА-Я]+")
 _TAX_ID = re.compile(r"(?<!\d)(\d{12}|\d{10})(?!\d)")
@@ -184,7 +186,9 @@ def without_dates_and_money(text: str) -> str:
 def reference_keys(text: str) -> tuple[str, ...]:
     """Candidate reference keys in ``text``, in order of appearance, without duplicates.
 
-    Only keys with a digit are kept: no invoice or contract number is letters alone.
+    Only keys with a digit are kept: no invoice or contract number is letters alone, and a
+    month written after a serial ("38/8", "42/11") is no key by itself (``references`` does not
+    take it for the serial of a number either).
     """
     cleaned = fold(without_dates_and_money(text))
     keys: dict[str, None] = {}
@@ -207,7 +211,19 @@ def reference_keys(text: str) -> tuple[str, ...]:
                 if len(joined) > MAX_KEY_LEN:
                     break
                 keys.setdefault(joined)
+    if "/" in cleaned and keys:
+        for month in _months_only_as_suffix(cleaned):
+            keys.pop(month, None)
     return tuple(keys)
+
+
+def _months_only_as_suffix(cleaned: str) -> set[str]:
+    """Months written after a serial ("38/8") and nowhere on their own: no key by themselves."""
+    suffixes = _MONTH_SUFFIX.findall(cleaned)
+    if not suffixes:
+        return set()
+    alone = _TOKEN.findall(_MONTH_SUFFIX.sub(" ", cleaned))
+    return {m for m in suffixes if m not in alone}
 
 
 def contract_only_keys(text: str, keys: tuple[str, ...]) -> frozenset[str]:

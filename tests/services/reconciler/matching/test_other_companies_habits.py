@@ -6,8 +6,39 @@ allocation or a needless review on that unseen world.
 
 from __future__ import annotations
 
+from services.reconciler.matching.references import SERIAL, number_keys
 from services.reconciler.matching.text import read_purpose
 from tests.services.reconciler.matching.factories import booked, codes, credit, decide_one, invoice, suggested
+
+
+def test_a_month_suffix_is_not_the_serial() -> None:
+    """Invoices numbered per month ("42/11", "7/03"): the counter is 42, and 11 is November."""
+    keys = number_keys("42/11")
+    assert keys["42"] == SERIAL
+    assert "11" not in keys
+    assert number_keys("7/03")["7"] == SERIAL
+    assert "03" not in number_keys("7/03")
+    assert "3" not in number_keys("7/03")
+    # A four-digit year before it makes the last group the serial, as before.
+    assert number_keys("2026/05")["5"] == SERIAL
+
+
+def test_invoices_of_one_month_are_not_one_number() -> None:
+    """Three monthly invoices of one price: "сч. 4/08" names 4/08, not every August invoice."""
+    named = invoice("4/08", 48_000_00)
+    same_month = [invoice("44/08", 48_000_00), invoice("8/08", 48_000_00)]
+    d = decide_one(credit(48_000_00, "Счет 4/08 от 23.08.2026. Оплата за услуги хранения"), [named, *same_month])
+    assert booked(d) == {(named.id, 48_000_00)}
+
+
+def test_a_month_written_after_a_serial_is_no_number_of_its_own() -> None:
+    """ "№38/8" is invoice 38 of August written loosely; the 8 alone names no invoice 8/12."""
+    assert "8" not in read_purpose("Оплата по счету №38/8").keys
+    assert "11" not in read_purpose("Опл. с/ф 42/11").keys
+    assert "11" in read_purpose("сч 42/11 и сч 11").keys  # written on its own too
+    august, december = invoice("38/08", 4_900_00), invoice("8/12", 4_900_00)
+    d = decide_one(credit(4_900_00, "Оплата по счету №38/8. в т.ч. НДС 20% 816.67 руб."), [august, december])
+    assert (december.id, 4_900_00) not in booked(d)
 
 
 def test_kopecks_and_the_number_after_vat_or_sum_are_money_not_references() -> None:
