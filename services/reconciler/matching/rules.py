@@ -67,6 +67,10 @@ PARTNER_SUBSET_UNIQUE = 0.90
 # with this amount: a little more than the amount alone, as sure as our contract number.
 STANDING_AMOUNT = {"payer": 0.93, "named": 0.91}
 AMBIGUOUS = 0.80
+# A weaker form of a number ("42", a serial) while a stronger form (the full "42/09") names another
+# invoice: that one is what was written. Further below than the engine's ambiguity margin (0.05),
+# so the number as written is booked, not offered beside its namesakes.
+WEAKER_FORM = 0.06
 AMBIGUOUS_WEAK = 0.60
 SHORTFALL_WITHOUT_REFERENCE = 0.75
 AMOUNT_ANYWHERE = 0.40
@@ -253,7 +257,7 @@ def referenced_invoices(ctx: LineContext) -> None:
         distinctive = h.distinctive and (h.invoice.direction == "receivable" or rel in ("payer", "named"))
         base = sure if distinctive else short
         if h.tier < best_tier:
-            base -= 0.05  # a weaker form of the number while a stronger one names another invoice
+            base -= WEAKER_FORM  # a weaker form of the number while a stronger one names another invoice
         ctx.propose(
             [(h.invoice, ctx.amount)],
             ctx.trust(rel, base),

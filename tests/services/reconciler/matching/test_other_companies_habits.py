@@ -99,3 +99,10 @@ def test_a_number_written_as_contract_and_as_invoice_is_still_the_invoice() -> N
     d = decide_one(credit(7_000_00, "Оплата по сч. 15 по договору Д-15/2025"), [fifteen, invoice("А-16", 7_000_00)])
     assert booked(d) == {(fifteen.id, 7_000_00)}
     assert "reference_serial" in codes(d)
+
+
+def test_the_number_as_written_beats_a_namesake_sharing_only_its_serial() -> None:
+    """ "счет 80/10": 80/09 of the same amount is only a namesake by its serial 80."""
+    september, october = invoice("80/09", 120_000_00), invoice("80/10", 120_000_00)
+    d = decide_one(credit(120_000_00, "Оплата по счету 80/10 от 10.10.2026"), [september, october])
+    assert booked(d) == {(october.id, 120_000_00)}
