@@ -349,14 +349,21 @@ def _referenced_batch(ctx: LineContext, hits: list[ReferenceHit]) -> None:
         ctx.policy.max_suggestions + 1,
         ctx.policy.max_subset_invoices,
     )
-    for ids in found:
+    # How each set is written: as strong as the weakest form by which one of its invoices is named.
+    # "сч. 42/09 и 115/09" names those two in full; a set with 42/11 (which only shares the serial
+    # 42) is a weaker reading of the same words. When the search saw every set, one set written
+    # more strongly than all others is the one meant; sets written equally strongly are a question.
+    forms = [min(by_id[i].tier for i in ids) for ids in found]
+    complete = len(found) <= ctx.policy.max_suggestions
+    as_written = [n for n, form in enumerate(forms) if form == max(forms, default=0)]
+    for n, ids in enumerate(found):
         group = [by_id[i] for i in ids]
         rank = {"payer": 0, "named": 1, "unknown": 2, "other": 3}
         worst = max((ctx.relation(h.invoice) for h in group), key=rank.__getitem__)
         base = BATCH_REFERENCED[worst]
         if worst in ("unknown", "other") and not all(h.distinctive for h in group):
             base = BATCH_REFERENCED["other"]
-        if len(found) > 1:
+        if len(found) > 1 and not (complete and as_written == [n]):
             base = min(base, AMBIGUOUS)
         numbers = ", ".join(h.invoice.number for h in group)
         ctx.propose(

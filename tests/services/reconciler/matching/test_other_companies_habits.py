@@ -106,3 +106,17 @@ def test_the_number_as_written_beats_a_namesake_sharing_only_its_serial() -> Non
     september, october = invoice("80/09", 120_000_00), invoice("80/10", 120_000_00)
     d = decide_one(credit(120_000_00, "Оплата по счету 80/10 от 10.10.2026"), [september, october])
     assert booked(d) == {(october.id, 120_000_00)}
+
+
+def test_a_batch_written_in_full_beats_sets_that_read_a_number_by_its_serial_only() -> None:
+    """ "по счетам 42/09 и 115/09": the set with 42/11 (serial 42 again) is a weaker reading."""
+    a, b, namesake = invoice("42/09", 24_500_00), invoice("115/09", 24_500_00), invoice("42/11", 24_500_00)
+    d = decide_one(credit(49_000_00, "Опл. по счетам 42/09 и 115/09"), [a, b, namesake])
+    assert booked(d) == {(a.id, 24_500_00), (b.id, 24_500_00)}
+
+
+def test_batches_written_equally_strongly_are_a_question() -> None:
+    """ "сч. 41 и 42" with two invoices numbered 42 in different series: a person picks."""
+    invoices = [invoice("А-41", 24_500_00), invoice("А-42", 24_500_00), invoice("СЧ-2026/0042", 24_500_00)]
+    d = decide_one(credit(49_000_00, "Оплата по сч. 41 и 42"), invoices)
+    assert d.outcome == "suggest"
