@@ -161,7 +161,7 @@ def _decide(
         payer=payer,
         named=named,
         refs=book.find_references(
-            facts.keys, payer.partner_ids | frozenset(named), direction, currency, facts.contract_keys
+            facts.keys, payer.partner_ids | frozenset(named), direction, currency, facts.cited_keys
         ),
         book=book,
         directory=directory,

@@ -122,10 +122,10 @@ class LineContext:
     def key_positions(self) -> dict[str, int]:
         """Each purpose key → where it comes in the purpose (built once per line, on demand).
 
-        Pieces of a cited contract number are left out: they are no invoice number, mistyped or not.
+        Pieces of a cited contract's or order's number are left out: no invoice number, mistyped or not.
         """
         if self._positions is None:
-            cited = self.facts.contract_keys
+            cited = self.facts.cited_keys
             self._positions = {key: n for n, key in enumerate(self.facts.keys) if key not in cited}
         return self._positions
 

@@ -93,15 +93,18 @@ _PARTIAL_STEMS = (
     "balance",
 )
 _NOT_ALNUM = re.compile(r"[\W_]+")  # exactly what ``str.isalnum`` rejects
-# "по договору № 7-П", "по дог. Д-15/2025", "contract 2025/17": the number that follows is the
-# contract's. Its pieces ("7", "15", "2025") are no invoice number, however one is written.
-_CONTRACT_NUMBER = re.compile(
-    r"(\b(?:договор\w*|дог\b\.?|контракт\w*|contract|agreement)"
-    r"(?:\s+(?:поставки|подряда|оказания|услуг|аренды|займа|купли-продажи))*"
-    r"\s*(?:№|no\.?|n|#)?\s*)(?=[\w/\-]*\d)[^\W_][\w/\-]*",
+# "по договору № 7-П", "по дог. Д-15/2025", "contract 2025/17", "по заказу № 40", "PO-97200",
+# "п/п 118", "реестр 15": the number that follows is that document's — a contract, the payer's
+# order, a payment order, a register. Its pieces ("7", "15", "40") are no invoice number, however
+# one is written. (Acts, waybills and УПД are left alone: they often carry the invoice's number.)
+_CITED_DOCUMENT = re.compile(
+    r"(\b(?:договор\w*|дог\b\.?|контракт\w*|contract|agreement|заказ\w*|order|po\b|п/п|"
+    r"платежн\w*\s+поручени\w*|реестр\w*)"
+    r"(?:\s+(?:поставки|подряда|оказания|услуг|аренды|займа|купли-продажи|покупателя|клиента))*"
+    r"[\s:\-]*(?:№|no\.?|n|#)?\s*)(?=[\w/\-]*\d)[^\W_][\w/\-]*",
     re.IGNORECASE,
 )
-_CONTRACT_WORD = re.compile(r"дог|контракт|contract|agreement")
+_CITED_DOCUMENT_WORD = re.compile(r"дог|контракт|contract|agreement|заказ|order|po|п/п|поручени|реестр")
 # One scan each instead of a substring test per stem (or a Python-level loop over the characters).
 _NOT_INVOICE_STEM = re.compile("|".join(map(re.escape, _NOT_INVOICE_STEMS)))
 _PARTIAL_STEM = re.compile("|".join(map(re.escape, _PARTIAL_STEMS)))
@@ -137,9 +140,10 @@ class PurposeFacts:
     tax_ids: frozenset[str]
     not_invoice: str | None
     partial_hint: bool
-    # Keys that are only pieces of a contract number the purpose cites ("7" of "договор № 7-П"):
-    # the contract rules read them, the invoice-number rules do not.
-    contract_keys: frozenset[str] = frozenset()
+    # Keys that are only pieces of the number of another document the purpose cites ("7" of
+    # "договор № 7-П", "40" of "по заказу № 40"): the contract rules and learned aliases read
+    # them, the invoice-number rules do not.
+    cited_keys: frozenset[str] = frozenset()
 
 
 def _parse_dates(text: str) -> set[date]:
@@ -226,15 +230,16 @@ def _months_only_as_suffix(cleaned: str) -> set[str]:
     return {m for m in suffixes if m not in alone}
 
 
-def contract_only_keys(text: str, keys: tuple[str, ...]) -> frozenset[str]:
-    """The keys of ``text`` that exist only because it cites a contract by number.
+def cited_document_keys(text: str, keys: tuple[str, ...]) -> frozenset[str]:
+    """The keys of ``text`` that exist only because it cites a contract, order, payment order or
+    register by number.
 
-    The text is read again with every cited contract number cut out; a key that is gone is a
-    piece of a contract number (a number written both as the contract and elsewhere stays).
+    The text is read again with every such number cut out; a key that is gone is a piece of one
+    (a number written both as the document's and elsewhere stays).
     """
-    if _CONTRACT_WORD.search(text.lower()) is None:
+    if _CITED_DOCUMENT_WORD.search(text.lower()) is None:
         return frozenset()
-    outside = _CONTRACT_NUMBER.sub(r"\1,", text)
+    outside = _CITED_DOCUMENT.sub(r"\1,", text)
     if outside == text:
         return frozenset()
     return frozenset(keys) - frozenset(reference_keys(outside))
@@ -258,7 +263,7 @@ def read_purpose(purpose: str | None) -> PurposeFacts:
         tax_ids=frozenset(_TAX_ID.findall(text)) if digits else frozenset(),
         not_invoice=blocked.group(0) if blocked else None,
         partial_hint=partial,
-        contract_keys=contract_only_keys(text, keys) if keys else frozenset(),
+        cited_keys=cited_document_keys(text, keys) if keys else frozenset(),
     )
 
 

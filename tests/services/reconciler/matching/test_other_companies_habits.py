@@ -63,10 +63,10 @@ def test_kopecks_of_the_vat_do_not_name_an_invoice() -> None:
 
 
 def test_a_swapped_digit_number_does_not_pick_among_invoices_of_the_same_amount() -> None:
-    """Only the amount confirms a typo. With two open invoices of 36 000.00, an order number that
-    happens to be one's number with two digits swapped ranks it first; a person confirms."""
+    """Only the amount confirms a typo. With two open invoices of 36 000.00, a number that is one's
+    number with two digits swapped (or a coincidence) ranks it first; a person confirms."""
     typo_of, other = invoice("74/10", 36_000_00), invoice("28/09", 36_000_00)
-    d = decide_one(credit(36_000_00, "Оплата по заказу № 7401 от 25.09.26"), [typo_of, other])
+    d = decide_one(credit(36_000_00, "Оплата 7401 от 25.09.26"), [typo_of, other])
     assert d.outcome == "suggest"
     assert d.suggestions[0].invoice_id == typo_of.id
     assert "reference_typo" in {r.code for s in d.suggestions for r in s.reasons}
@@ -90,7 +90,7 @@ def test_pieces_of_a_cited_contract_number_are_not_invoice_numbers() -> None:
     d = decide_one(credit(4_900_00, "Оплата по договору № 9-П от 22.02.2025 за продукты"), [serial_nine, *of_contract])
     assert d.outcome == "suggest"
     assert "reference_serial" not in {r.code for s in d.suggestions for r in s.reasons}
-    assert read_purpose("Опл. по дог. Д-15/2025").contract_keys >= {"15", "2025"}
+    assert read_purpose("Опл. по дог. Д-15/2025").cited_keys >= {"15", "2025"}
 
 
 def test_a_number_written_as_contract_and_as_invoice_is_still_the_invoice() -> None:
@@ -120,3 +120,13 @@ def test_batches_written_equally_strongly_are_a_question() -> None:
     invoices = [invoice("А-41", 24_500_00), invoice("А-42", 24_500_00), invoice("СЧ-2026/0042", 24_500_00)]
     d = decide_one(credit(49_000_00, "Оплата по сч. 41 и 42"), invoices)
     assert d.outcome == "suggest"
+
+
+def test_the_payers_order_number_is_not_our_invoice_number() -> None:
+    """ "по заказу № 40": the customer's order 40, not invoice 40/09. With two open invoices of the
+    amount, a person picks; the order's number picks neither."""
+    forty, other = invoice("40/09", 120_000_00), invoice("17/09", 120_000_00)
+    d = decide_one(credit(120_000_00, "Оплата по заказу № 40 от 30.09.26. Сумма 120000-00"), [forty, other])
+    assert d.outcome == "suggest"
+    assert read_purpose("Inv. no. INV2026-00042, our order PO-97200").cited_keys >= {"97200"}
+    assert "97200" in read_purpose("Оплата по счету 97200").keys  # the same number as an invoice
