@@ -15,6 +15,7 @@ unallocated or go to review too), with every wrong one listed.
 
     .venv/bin/python -m benchmarks.unseen_quality [--seed 1] [--invoices 3000 --partners 200]
     .venv/bin/python -m benchmarks.unseen_quality --source /tmp/base   # the CLI of another checkout
+    .venv/bin/python -m benchmarks.unseen_quality --core               # the core alone, in process
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,6 +72,94 @@ def run_flow(world: Path, source: Path, workdir: Path) -> Path:
     return out
 
 
+def match_in_process(world: Path, out: Path) -> Path:
+    """The matcher core alone over the world (no database): the export ``run_flow`` would write.
+
+    Partners are told apart as the import does: by INN, or by name when they have none (the
+    foreign ones). Lines are decided in booking-date order, as ``sverka reconcile`` does.
+    """
+    from adapters.banks.formats import parse_path
+    from services.reconciler.matching.engine import match_lines
+    from services.reconciler.matching.types import Direction, OpenInvoice, PartnerFacts, PaymentLine
+
+    def minor(amount: Decimal) -> int:
+        return int((amount * 100).to_integral_value())
+
+    partners: dict[str, PartnerFacts] = {}
+    contracts: dict[tuple[str, str], int] = {}
+    invoices: list[OpenInvoice] = []
+    with (world / "invoices.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            who = row["partner_inn"] or row["partner_name"]
+            if who not in partners:
+                tax_ids = (row["partner_inn"],) if row["partner_inn"] else ()
+                partners[who] = PartnerFacts(len(partners) + 1, row["partner_name"], tax_ids, (row["partner_account"],))
+            amount = minor(Decimal(row["amount"]))
+            direction: Direction = "payable" if row["direction"] == "payable" else "receivable"
+            invoices.append(
+                OpenInvoice(
+                    id=len(invoices) + 1,
+                    number=row["invoice_no"],
+                    direction=direction,
+                    partner_id=partners[who].id,
+                    amount_minor=amount,
+                    outstanding_minor=amount,
+                    currency=row["currency"],
+                    invoice_date=date.fromisoformat(row["invoice_date"]),
+                    contract_id=contracts.setdefault((who, row["contract_no"]), len(contracts) + 1),
+                    contract_number=row["contract_no"],
+                )
+            )
+    parsed = [
+        ln
+        for path in sorted(world.glob("statement_*.xml"))
+        for st in parse_path(path, max_bytes=path.stat().st_size + 1).statements
+        for ln in st.lines
+    ]
+    parsed.sort(key=lambda ln: ln.booking_date or date.min)  # stable: file order within a day
+    lines = [
+        PaymentLine(
+            id=n,
+            amount_minor=minor(ln.amount),
+            currency=ln.currency,
+            booking_date=ln.booking_date,
+            counterparty_name=ln.counterparty_name,
+            counterparty_account=ln.counterparty_account,
+            counterparty_tax_id=ln.counterparty_tax_id,
+            purpose=ln.purpose,
+        )
+        for n, ln in enumerate(parsed)
+    ]
+    numbers = {inv.id: inv.number for inv in invoices}
+    with out.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["bank_ref", "invoice_no", "amount", "kind", "confidence"])
+        for d in match_lines(lines, invoices, list(partners.values())):
+            ref = parsed[d.line_id].bank_ref
+            for a in d.allocations:
+                w.writerow([ref, numbers[a.invoice_id], f"{Decimal(a.amount_minor) / 100:.2f}", "auto", d.confidence])
+            for s in d.suggestions:
+                w.writerow(
+                    [ref, numbers[s.invoice_id], f"{Decimal(s.amount_minor) / 100:.2f}", "suggested", s.confidence]
+                )
+    return out
+
+
+def score(world: Path, allocations: Path) -> dict[str, float]:
+    """score.py's last line: precision, recall, suggest_hit."""
+    last = (
+        subprocess.run(  # noqa: S603  (our interpreter, the bench's scorer)
+            [sys.executable, str(_score_py()), str(world / "truth.csv"), str(allocations)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    return {k: float(v) for k, v in (part.split("=") for part in last.split())}
+
+
 def scenario_table(truth_path: Path, allocations: Path) -> tuple[list[tuple[str, int, int, int, int]], list[str]]:
     """Per scenario: (name, truth allocations, booked right, missed but suggested, wrong automatic)."""
     truth: dict[str, set[tuple[str, Decimal]]] = defaultdict(set)
@@ -111,6 +201,7 @@ def main() -> None:
     ap.add_argument("--partners", type=int, default=200)
     ap.add_argument("--world", type=Path, help="an already generated world to reuse")
     ap.add_argument("--source", type=Path, default=REPO, help="run the CLI from this checkout")
+    ap.add_argument("--core", action="store_true", help="the matcher core in this process, no CLI or database")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="unseen-") as tmp:
         world = a.world or Path(tmp) / "world"
@@ -133,24 +224,18 @@ def main() -> None:
                 cwd=REPO,
                 env={**os.environ, "PYTHONPATH": str(REPO)},
             )
-        allocations = run_flow(world, a.source.resolve(), Path(tmp))
-        verdict = (
-            subprocess.run(  # noqa: S603  (our interpreter, the bench's scorer)
-                [sys.executable, str(_score_py()), str(world / "truth.csv"), str(allocations)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
+        if a.core:
+            allocations = match_in_process(world, Path(tmp) / "allocations.csv")
+        else:
+            allocations = run_flow(world, a.source.resolve(), Path(tmp))
+        verdict = score(world, allocations)
         rows, wrong = scenario_table(world / "truth.csv", allocations)
     print(f"{'scenario':<22} {'truth':>6} {'auto ok':>8} {'sugg.':>6} {'wrong':>6}")
     for name, total, right, hinted, bad in rows:
         print(f"{name:<22} {total:>6} {right:>8} {hinted:>6} {bad:>6}")
     for w in wrong:
         print("WRONG", w)
-    print(verdict)
+    print(" ".join(f"{k}={v}" for k, v in verdict.items()))
 
 
 if __name__ == "__main__":
