@@ -120,19 +120,15 @@ class LineContext:
     _lengths: frozenset[int] | None = None
 
     def key_positions(self) -> dict[str, int]:
-        """Each purpose key → where it comes in the purpose (built once per line, on demand).
-
-        Pieces of a cited contract's or order's number are left out: no invoice number, mistyped or not.
-        """
+        """Each purpose key → where it comes in the purpose (built once per line, on demand)."""
         if self._positions is None:
-            cited = self.facts.cited_keys
-            self._positions = {key: n for n, key in enumerate(self.facts.keys) if key not in cited}
+            self._positions = {key: n for n, key in enumerate(self.facts.keys)}
         return self._positions
 
     def key_lengths(self) -> frozenset[int]:
         """The lengths of the purpose's keys (built once per line, on demand)."""
         if self._lengths is None:
-            self._lengths = frozenset(map(len, self.key_positions()))
+            self._lengths = frozenset(map(len, self.facts.keys))
         return self._lengths
 
     @property
@@ -539,10 +535,12 @@ def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
 
     Each invoice key has only a handful of such swaps; looking them up among the purpose's keys
     is cheaper than comparing the key with every purpose key of its length. Among several
-    swaps written, the one that comes first in the purpose is taken.
+    swaps written, the one that comes first in the purpose is taken. A piece of a cited contract's
+    or order's number is no invoice number, mistyped or not.
     """
     if not ctx.facts.keys:
         return None
+    facts = ctx.facts
     positions = ctx.key_positions()
     lengths = ctx.key_lengths()
     for key in ctx.book.keys_of(inv.id):
@@ -554,8 +552,11 @@ def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
             if a != b and a.isdigit() and b.isdigit():
                 written = key[:i] + b + a + key[i + 2 :]
                 at = positions.get(written)
-                if at is not None and (found is None or at < found[0]):
-                    found = (at, written)
+                if at is None or (found is not None and at >= found[0]):
+                    continue
+                if facts.cited_tokens and facts.may_be_cited(written) and written in facts.cited_keys:
+                    continue
+                found = (at, written)
         if found is not None:
             return found[1]
     return None

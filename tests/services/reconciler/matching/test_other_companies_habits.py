@@ -130,3 +130,12 @@ def test_the_payers_order_number_is_not_our_invoice_number() -> None:
     assert d.outcome == "suggest"
     assert read_purpose("Inv. no. INV2026-00042, our order PO-97200").cited_keys >= {"97200"}
     assert "97200" in read_purpose("Оплата по счету 97200").keys  # the same number as an invoice
+
+
+def test_a_piece_of_a_cited_contract_number_is_no_mistyped_invoice_number() -> None:
+    """ "договор № ДП-010/26": 010 is the contract's, not invoice 100/10 with two digits swapped."""
+    hundred, twin = invoice("100/10", 120_000_00), invoice("7/10", 120_000_00)
+    d = decide_one(credit(120_000_00, "Оплата по договору поставки № ДП-010/26"), [hundred, twin])
+    assert d.outcome == "suggest"
+    assert "reference_typo" not in {r.code for s in d.suggestions for r in s.reasons}
+    assert d.suggestions[0].confidence == d.suggestions[-1].confidence  # neither ranked first by a typo
