@@ -155,10 +155,19 @@ class InvoiceBook:
         return inv.direction == direction and inv.currency.upper() == currency and self._outstanding[invoice_id] > 0
 
     def find_references(
-        self, keys: Iterable[str], partner_ids: Iterable[int], direction: Direction, currency: str
+        self,
+        keys: Iterable[str],
+        partner_ids: Iterable[int],
+        direction: Direction,
+        currency: str,
+        cited_keys: frozenset[str] = frozenset(),
     ) -> dict[int, ReferenceHit]:
         """Open invoices named in the purpose: globally by distinctive keys and learned
-        aliases, and by any key among the invoices of the given partners. Strongest hit wins."""
+        aliases, and by any key among the invoices of the given partners. Strongest hit wins.
+
+        ``cited_keys`` are pieces of another document's number the purpose cites (a contract, an
+        order): no invoice's number, only what people taught (a partner's own code may follow
+        "договор" or "заказ")."""
         partners = tuple(partner_ids)
         hits: dict[int, ReferenceHit] = {}
 
@@ -178,6 +187,8 @@ class InvoiceBook:
                     ref = self._pointers.get((partner_id, direction, key))
                     if ref is not None and ref.points_at is not None:
                         offer(ref.points_at, LEARNED, key, True, learned=True, doubted=ref.doubted)
+            if key in cited_keys:
+                continue
             found = self._global_refs.get(key)
             if found is not None:  # a distinctive key: it is in no partner's index
                 for invoice_id, tier, distinctive in found:

@@ -28,12 +28,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from services.reconciler.matching import rules
-from services.reconciler.matching.book import InvoiceBook
+from services.reconciler.matching.book import InvoiceBook, ReferenceHit
 from services.reconciler.matching.payers import PartnerDirectory
 from services.reconciler.matching.rules import LineContext, Proposal
-from services.reconciler.matching.text import normalise_reference, read_purpose
+from services.reconciler.matching.text import PurposeFacts, normalise_reference, read_purpose
 from services.reconciler.matching.types import (
     Decision,
+    Direction,
     LearnedFacts,
     MatchPolicy,
     OpenInvoice,
@@ -160,7 +161,7 @@ def _decide(
         facts=facts,
         payer=payer,
         named=named,
-        refs=book.find_references(facts.keys, payer.partner_ids | frozenset(named), direction, currency),
+        refs=_references(book, facts, payer.partner_ids | frozenset(named), direction, currency),
         book=book,
         directory=directory,
         policy=policy,
@@ -187,6 +188,20 @@ def _decide(
             Proposal(p.allocations, min(p.confidence, NOT_INVOICE_CAP), p.reasons, p.rule) for p in ctx.proposals
         ]
     return _choose(line, ctx.proposals, reasons, policy, reoffered)
+
+
+def _references(
+    book: InvoiceBook, facts: PurposeFacts, partner_ids: frozenset[int], direction: Direction, currency: str
+) -> dict[int, ReferenceHit]:
+    """The invoices the purpose names; pieces of a cited contract's or order's number name none.
+
+    Which keys are such pieces takes a second reading of the purpose; it is done only when a key
+    that could be one found an invoice (rarely), with the same result as doing it always.
+    """
+    refs = book.find_references(facts.keys, partner_ids, direction, currency)
+    if facts.cited_tokens and any(not h.learned and facts.may_be_cited(h.key) for h in refs.values()):
+        refs = book.find_references(facts.keys, partner_ids, direction, currency, facts.cited_keys)
+    return refs
 
 
 def _settled(proposals: list[Proposal], policy: MatchPolicy) -> bool:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from services.reconciler.matching.references import contract_key, is_distinctive, number_keys
 
-LOOKUP_KEYS_VERSION = 1
+LOOKUP_KEYS_VERSION = 2  # 2: a month suffix (42/11) is not the serial
 
 
 def invoice_lookup_keys(number: str, contract_number: str | None) -> frozenset[str]:

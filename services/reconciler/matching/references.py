@@ -1,7 +1,8 @@
 """The ways one invoice number can be written, ranked by how much each proves.
 
 ``INV-2026-00042`` is split into its groups (``INV``, ``2026``, ``00042``); the *serial* is the
-group that counts invoices (the last digit group, unless that is a year suffix as in ``5/26``).
+group that counts invoices (the last digit group, unless that is a year suffix as in ``5/26`` or a
+month suffix as in ``42/11`` or ``7/03``).
 Keys, strongest first:
 
 * ``EXACT``: every group, glued (``INV202600042``) — the number as issued;
@@ -40,6 +41,15 @@ def is_year_like(group: str) -> bool:
     return len(group) == 2 and 20 <= int(group) <= 39
 
 
+def is_month_suffix(group: str) -> bool:
+    """Two digits 01–12 after a serial ("42/11", "7/03"): the month it was issued, not a counter.
+
+    Many companies restart or tag their numbering by month; every invoice of a month shares
+    the suffix, so read as the serial it would make all of them one number.
+    """
+    return len(group) == 2 and 1 <= int(group) <= 12
+
+
 def is_distinctive(key: str) -> bool:
     """Long enough, and numeric enough, not to turn up in a purpose by coincidence."""
     return len(key) >= MIN_DISTINCTIVE_LEN and sum(map(str.isdigit, key)) >= 3
@@ -71,8 +81,12 @@ def number_keys(number: str) -> dict[str, int]:
         return keys
     digit_at = [i for i, g in enumerate(groups) if g.isdigit()]
     serial_at = digit_at[-1]
-    if len(digit_at) >= 2 and is_year_like(groups[serial_at]) and not is_year_like(groups[digit_at[-2]]):
-        serial_at = digit_at[-2]
+    if len(digit_at) >= 2:
+        last, before = groups[serial_at], groups[digit_at[-2]]
+        if (is_year_like(last) and not is_year_like(before)) or (
+            is_month_suffix(last) and not (len(before) == 4 and is_year_like(before))
+        ):
+            serial_at = digit_at[-2]
     others = [i for i in range(len(groups)) if i != serial_at]
     forms = _serial_forms(groups[serial_at])
     for form in forms:

@@ -57,11 +57,20 @@ CONTRACT_AMOUNT = {"payer": 0.95, "named": 0.93, "unknown": 0.85, "other": 0.60}
 CONTRACT_SUBSET = {"payer": 0.90, "named": 0.88, "unknown": 0.75, "other": 0.50}
 PARTNER_AMOUNT_UNIQUE = {"payer": 0.92, "named": 0.90}
 PARTNER_AMOUNT_TYPO = 0.96
+# A swapped-digit reading is a typo only when the amount confirms it. Among several open invoices
+# of the partner with the line's amount the amount confirms none of them, and a number that is a
+# swap of one of theirs (an order or contract number, a date) is as likely a coincidence: it
+# ranks that invoice first for a person, no more.
+TYPO_AMONG_EQUALS = 0.85
 PARTNER_SUBSET_UNIQUE = 0.90
 # A partner's standing reference (its contract or customer code) and the only open invoice there
 # with this amount: a little more than the amount alone, as sure as our contract number.
 STANDING_AMOUNT = {"payer": 0.93, "named": 0.91}
 AMBIGUOUS = 0.80
+# A weaker form of a number ("42", a serial) while a stronger form (the full "42/09") names another
+# invoice: that one is what was written. Further below than the engine's ambiguity margin (0.05),
+# so the number as written is booked, not offered beside its namesakes.
+WEAKER_FORM = 0.06
 AMBIGUOUS_WEAK = 0.60
 SHORTFALL_WITHOUT_REFERENCE = 0.75
 AMOUNT_ANYWHERE = 0.40
@@ -244,7 +253,7 @@ def referenced_invoices(ctx: LineContext) -> None:
         distinctive = h.distinctive and (h.invoice.direction == "receivable" or rel in ("payer", "named"))
         base = sure if distinctive else short
         if h.tier < best_tier:
-            base -= 0.05  # a weaker form of the number while a stronger one names another invoice
+            base -= WEAKER_FORM  # a weaker form of the number while a stronger one names another invoice
         ctx.propose(
             [(h.invoice, ctx.amount)],
             ctx.trust(rel, base),
@@ -336,14 +345,21 @@ def _referenced_batch(ctx: LineContext, hits: list[ReferenceHit]) -> None:
         ctx.policy.max_suggestions + 1,
         ctx.policy.max_subset_invoices,
     )
-    for ids in found:
+    # How each set is written: as strong as the weakest form by which one of its invoices is named.
+    # "сч. 42/09 и 115/09" names those two in full; a set with 42/11 (which only shares the serial
+    # 42) is a weaker reading of the same words. When the search saw every set, one set written
+    # more strongly than all others is the one meant; sets written equally strongly are a question.
+    forms = [min(by_id[i].tier for i in ids) for ids in found]
+    complete = len(found) <= ctx.policy.max_suggestions
+    as_written = [n for n, form in enumerate(forms) if form == max(forms, default=0)]
+    for n, ids in enumerate(found):
         group = [by_id[i] for i in ids]
         rank = {"payer": 0, "named": 1, "unknown": 2, "other": 3}
         worst = max((ctx.relation(h.invoice) for h in group), key=rank.__getitem__)
         base = BATCH_REFERENCED[worst]
         if worst in ("unknown", "other") and not all(h.distinctive for h in group):
             base = BATCH_REFERENCED["other"]
-        if len(found) > 1:
+        if len(found) > 1 and not (complete and as_written == [n]):
             base = min(base, AMBIGUOUS)
         numbers = ", ".join(h.invoice.number for h in group)
         ctx.propose(
@@ -465,7 +481,8 @@ def partner_amount(ctx: LineContext) -> bool:
 
     One such invoice settles the line (also when the purpose names another partner's invoice
     by mistake); a reference that is the number with two digits swapped confirms it further.
-    Two or more are ambiguous unless a swapped-digit reference picks one. Returns whether any
+    Two or more are ambiguous: a swapped-digit reference ranks one first, a person confirms it
+    (``TYPO_AMONG_EQUALS``). Returns whether any
     invoice of the partner has this exact amount.
     """
     candidates: dict[int, OpenInvoice] = {}
@@ -495,7 +512,7 @@ def partner_amount(ctx: LineContext) -> bool:
             reasons.insert(
                 0, Reason("reference_typo", f"purpose “{typo}” is invoice {inv.number} with two digits swapped")
             )
-            base = PARTNER_AMOUNT_TYPO
+            base = PARTNER_AMOUNT_TYPO if len(candidates) == 1 else TYPO_AMONG_EQUALS
         elif len(candidates) == 1:
             base = PARTNER_AMOUNT_UNIQUE.get(rel, AMBIGUOUS_WEAK)
         else:
@@ -518,10 +535,12 @@ def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
 
     Each invoice key has only a handful of such swaps; looking them up among the purpose's keys
     is cheaper than comparing the key with every purpose key of its length. Among several
-    swaps written, the one that comes first in the purpose is taken.
+    swaps written, the one that comes first in the purpose is taken. A piece of a cited contract's
+    or order's number is no invoice number, mistyped or not.
     """
     if not ctx.facts.keys:
         return None
+    facts = ctx.facts
     positions = ctx.key_positions()
     lengths = ctx.key_lengths()
     for key in ctx.book.keys_of(inv.id):
@@ -533,8 +552,11 @@ def _typo_of(ctx: LineContext, inv: OpenInvoice) -> str | None:
             if a != b and a.isdigit() and b.isdigit():
                 written = key[:i] + b + a + key[i + 2 :]
                 at = positions.get(written)
-                if at is not None and (found is None or at < found[0]):
-                    found = (at, written)
+                if at is None or (found is not None and at >= found[0]):
+                    continue
+                if facts.cited_tokens and facts.may_be_cited(written) and written in facts.cited_keys:
+                    continue
+                found = (at, written)
         if found is not None:
             return found[1]
     return None
