@@ -253,7 +253,7 @@ class _Document:
         if end < 0:
             raise _Decline
         shapes = self.shapes
-        found = shapes.read(text, pos, end)
+        found = shapes.find(text, pos, end)
         if found is None:
             if _NTRY.search(text, pos + 1, end):
                 raise _Decline
@@ -263,25 +263,35 @@ class _Document:
                     break
                 self.shape_attempts += 1
                 new_shape = compile_shape(tree, self.ns, tidy=tidy)
-                found = None if new_shape is None else new_shape.read(text, pos)
-                if new_shape is not None and found is not None:
+                match = None if new_shape is None else new_shape.match(text, pos)
+                if new_shape is not None and match is not None:
                     shapes.add(new_shape)
+                    found = new_shape, match
                     break
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)
+        shape, match = found
+        groups = shape.groups(match, text)
+        end = match.end()
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
+        raw = bounded_raw(self.ntry_open + text[pos + len("<Ntry") : end])
+        if shape.rule is not None:
+            # At most one transaction: its source line is never asked for (only a split batch's are).
+            out.extend(shape.rule.lines(groups, raw, line_no, element=element, own_account=own_account))
+            return end
         tx_lines: list[int | None] = []
-        for offset in found.tx_offsets:
+        for tx_group in shape.tx_groups:
+            offset = match.start(tx_group)
             tx_line = line + text.count("\n", pos, offset)
             if tx_line >= _LINE_LIMIT:
                 tag_end = text.find(">", offset) + 1
                 tx_line = _big_line(text, tag_end, tx_line)
             tx_lines.append(tx_line)
-        raw = bounded_raw(self.ntry_open + text[pos + len("<Ntry") : found.end])
+        fields = shape.fields(groups)
         out.extend(
-            lines_of_entry(found.entry, found.txs, tx_lines, raw, line_no, element=element, own_account=own_account)
+            lines_of_entry(fields.entry, fields.txs, tx_lines, raw, line_no, element=element, own_account=own_account)
         )
-        return found.end
+        return end
 
     def entry_by_tree(
         self,

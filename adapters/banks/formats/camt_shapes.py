@@ -33,6 +33,7 @@ from typing import NamedTuple
 from lxml import etree
 
 from adapters.banks.formats.camt_entries import SKIPPED, Fields, fields_of
+from adapters.banks.formats.camt_rules import LineRule, compile_rule
 
 # A leaf's text; ">" never occurs in text (the document check), so this is all of it. A tidy
 # shape takes only text without blanks at either end (str.strip's blanks are the regex's \s),
@@ -106,7 +107,7 @@ def _plan(paths: dict[str, list[int]], *, tidy: bool) -> _FlatPlan:
 
 
 class ShapeMatch(NamedTuple):
-    """One entry read by a shape: its fields as ``flatten`` gives them, and where its parts are.
+    """One entry's fields as ``flatten`` gives them (for shapes without a line rule).
 
     A named tuple: one is made per entry, and a frozen dataclass sets each field through
     ``object.__setattr__``.
@@ -114,8 +115,6 @@ class ShapeMatch(NamedTuple):
 
     entry: Fields
     txs: list[Fields]
-    tx_offsets: list[int]  # where each separately read TxDtls start tag begins in the text
-    end: int  # just past ``</Ntry>``
 
 
 @dataclass(slots=True)
@@ -127,23 +126,25 @@ class EntryShape:
     txs: tuple[_FlatPlan, ...]
     tx_groups: tuple[int, ...]  # group numbers of the empty groups placed before each TxDtls
     tidy: bool  # texts captured only without blanks at their ends
+    # The entry's lines straight from the groups (see camt_rules), for tidy shapes it can serve.
+    rule: LineRule | None
     hits: int = 0  # entries read so far (the reader tries frequent shapes first)
 
-    def read(self, text: str, pos: int) -> ShapeMatch | None:
-        """The entry starting at ``text[pos]`` (its ``<Ntry>``), or None when it has another shape."""
-        match = self.pattern.match(text, pos)
-        if match is None:
-            return None
-        end = match.end()
+    def match(self, text: str, pos: int) -> re.Match[str] | None:
+        """The match of the entry starting at ``text[pos]`` (its ``<Ntry>``), or None for another shape."""
+        return self.pattern.match(text, pos)
+
+    @staticmethod
+    def groups(match: re.Match[str], text: str) -> Sequence[str]:
+        """The texts a match captured, with the three entities a shape admits unescaped."""
         groups: Sequence[str] = match.groups()
-        if text.find("&", pos, end) >= 0:
+        if text.find("&", match.start(), match.end()) >= 0:
             groups = [_unescape(value) if "&" in value else value for value in groups]
-        return ShapeMatch(
-            self.entry.build(groups),
-            [plan.build(groups) for plan in self.txs],
-            list(map(match.start, self.tx_groups)),
-            end,
-        )
+        return groups
+
+    def fields(self, groups: Sequence[str]) -> ShapeMatch:
+        """The entry's and each transaction's :class:`Fields`, for ``lines_of_entry``."""
+        return ShapeMatch(self.entry.build(groups), [plan.build(groups) for plan in self.txs])
 
 
 class _Compiler:
@@ -252,6 +253,8 @@ def compile_shape(ntry: etree._Element, ns: str, *, tidy: bool) -> EntryShape | 
         txs=tuple(plans[1:]),
         tx_groups=tuple(compiler.tx_groups),
         tidy=tidy,
+        # Only a tidy shape fixes which paths have a (non-blank, stripped) first text.
+        rule=compile_rule(compiler.flats[0], compiler.flats[1:]) if tidy else None,
     )
 
 
@@ -278,19 +281,19 @@ class ShapeBook:
     def __len__(self) -> int:
         return len(self.shapes)
 
-    def read(self, text: str, pos: int, end: int) -> ShapeMatch | None:
-        """The entry in ``text[pos:end]`` read by the shape it has, or None when no shape has it."""
+    def find(self, text: str, pos: int, end: int) -> tuple[EntryShape, re.Match[str]] | None:
+        """The shape of the entry in ``text[pos:end]`` and its match, or None when no shape has it."""
         count = text.count
         candidates = self._by_key.get(tuple([count(marker, pos, end) for marker in self._markers]))
         if not candidates:
             return None
         for index, shape in enumerate(candidates):
-            found = shape.read(text, pos)
+            found = shape.pattern.match(text, pos)
             if found is not None:
                 shape.hits += 1  # keep the most frequent first among shapes of one key
                 if index and candidates[index - 1].hits < shape.hits:
                     candidates[index - 1], candidates[index] = shape, candidates[index - 1]
-                return found
+                return shape, found
         return None
 
     def add(self, shape: EntryShape) -> None:

@@ -1,0 +1,313 @@
+"""Per-shape line rules: one compiled entry shape's lines built straight from its regex groups.
+
+Why: :func:`camt_entries.lines_of_entry` decides, for every entry, which of some sixty paths
+are present (most are not), walks the party, tax-id and detail tables, and builds a
+:class:`Fields` map first so it can ask. In a *tidy* compiled shape (see :mod:`camt_shapes`)
+all of that is fixed by the shape: a path is present exactly when the shape has a group for
+it, and every captured text is already its own stripped, non-blank first value. So the
+decisions that depend only on which paths exist are taken once, when the shape is compiled,
+and an entry's lines come from the match's groups by index. Only what depends on the values
+(the debit/credit sign, placeholders, tax schemes, status codes, the counterparty's direction)
+is decided per entry — with the same tests, in the same order, as ``lines_of_entry``.
+
+A rule is made only where that holds without exception: tidy shapes with at most one
+``TxDtls`` and an amount and an indicator on the entry. Every other shape (batches, which
+need the split arithmetic, padded texts, entries missing what an error would name) keeps
+``lines_of_entry``. Any value a rule cannot read (an unknown indicator, a malformed amount or
+date) raises like ``lines_of_entry`` does, and the fast reader then leaves the document to
+the streaming reader, which reports it. ``test_camt_rules.py`` holds each rule equal to
+``lines_of_entry`` on the same groups; ``test_camt_fast.py`` holds the whole fast reader equal
+to the streaming one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from adapters.banks.base import LineStatus, StatementLine
+from adapters.banks.formats.camt_entries import (
+    AMOUNT,
+    ENTRY_DETAILS,
+    PARTY_PATHS,
+    TX_DETAILS,
+    Party,
+    cached_date,
+    currency_code,
+    direction,
+    fill_payment_order,
+    is_tax_scheme,
+    parse_amount,
+    parse_date,
+    useful_ref,
+)
+from adapters.banks.formats.statement_line import new_statement_line
+
+# Path → the 0-based indexes of the match groups holding its texts, in document order (what
+# camt_shapes' compiler records for the entry and for each separately read TxDtls).
+GroupIndexes = Mapping[str, Sequence[int]]
+Groups = Sequence[str]
+
+
+def _first(paths: GroupIndexes, *candidates: str) -> int | None:
+    """The group of the first of ``candidates`` present in the shape (``get(a) or get(b)``).
+
+    In a tidy shape a present path's first text is never blank, so ``or`` stops at the first
+    present one.
+    """
+    for path in candidates:
+        found = paths.get(path)
+        if found:
+            return found[0]
+    return None
+
+
+def _all(paths: GroupIndexes, path: str) -> tuple[int, ...]:
+    return tuple(paths.get(path, ()))
+
+
+def _tax_pairs(paths: GroupIndexes, triples: tuple[tuple[str, str, str], ...]) -> tuple[tuple[int, int], ...]:
+    """(id group, scheme group) pairs ``_flat_tax_id`` would test, in its order.
+
+    It skips a kind without an id, takes the scheme codes else the proprietary schemes, and
+    pairs ids with schemes only when their counts agree: all fixed by the shape.
+    """
+    pairs: list[tuple[int, int]] = []
+    for ids_path, codes_path, proprietary_path in triples:
+        ids = _all(paths, ids_path)
+        if not ids:
+            continue
+        schemes = _all(paths, codes_path) or _all(paths, proprietary_path)
+        if schemes and len(schemes) == len(ids):
+            pairs.extend(zip(ids, schemes, strict=True))
+    return tuple(pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class _PartyRule:
+    """What ``party_of`` reads for one role, resolved to groups for one shape."""
+
+    name: int | None
+    account: int | None
+    tax_pairs: tuple[tuple[int, int], ...]
+    clearing_system: int | None
+    clearing_member: int | None
+    bic: int | None
+    bank_name: int | None
+
+    def party(self, g: Groups) -> Party | None:
+        """``party_of`` for an entry of this shape."""
+        tax_id: str | None = None
+        for id_group, scheme_group in self.tax_pairs:
+            if is_tax_scheme(g[scheme_group]):
+                tax_id = g[id_group]
+                break
+        name = None if self.name is None else g[self.name]
+        account = None if self.account is None else g[self.account]
+        if name is None and account is None and tax_id is None:
+            return None
+        clearing: str | None = None
+        if self.clearing_system is not None and g[self.clearing_system].upper() == "RUCBC":
+            clearing = None if self.clearing_member is None else g[self.clearing_member]
+        return Party(
+            name,
+            account,
+            tax_id,
+            None if self.bic is None else g[self.bic],
+            None if self.bank_name is None else g[self.bank_name],
+            clearing,
+        )
+
+
+def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule:
+    spelled = PARTY_PATHS[role]
+    tax_triples = spelled.tax_ids
+    name = _first(paths, spelled.name)
+    if name is None:
+        # v08+ Party40Choice: the name (and then the ids first) below <Pty>.
+        name = _first(paths, spelled.wrapped_name)
+        if name is not None:
+            tax_triples = spelled.wrapped_tax_ids
+    pairs = _tax_pairs(paths, tax_triples)
+    if tax_triples is not spelled.wrapped_tax_ids:
+        pairs += _tax_pairs(paths, spelled.wrapped_tax_ids)
+    return _PartyRule(
+        name=name,
+        account=_first(paths, *spelled.accounts),
+        tax_pairs=pairs,
+        clearing_system=_first(paths, spelled.clearing_system),
+        clearing_member=_first(paths, spelled.clearing_member),
+        bic=_first(paths, spelled.bic, spelled.bic_v01),
+        bank_name=_first(paths, spelled.bank_name),
+    )
+
+
+def _joined(g: Groups, groups: tuple[int, ...]) -> str:
+    return g[groups[0]] if len(groups) == 1 else " ".join([g[index] for index in groups])
+
+
+@dataclass(frozen=True, slots=True)
+class _TxRule:
+    """The single transaction's part of a line: details, reference, parties, purpose."""
+
+    details: tuple[tuple[str, int], ...]
+    acct_svcr_ref: int | None
+    end_to_end_id: int | None
+    payer: _PartyRule
+    payee: _PartyRule
+    purpose: tuple[int, ...]  # the Ustrd lines, else the structured references (purpose_of)
+    additional_info: int | None
+
+
+def _tx_rule(paths: GroupIndexes) -> _TxRule:
+    purpose = _all(paths, "RmtInf/Ustrd")
+    if not purpose:
+        purpose = tuple(
+            index
+            for path in ("RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/RfrdDocInf/Nb", "RmtInf/Strd/AddtlRmtInf")
+            for index in _all(paths, path)
+        )
+    return _TxRule(
+        details=tuple((key, index) for key, path in TX_DETAILS if (index := _first(paths, path)) is not None),
+        acct_svcr_ref=_first(paths, "Refs/AcctSvcrRef"),
+        end_to_end_id=_first(paths, "Refs/EndToEndId"),
+        payer=_party_rule(paths, "Dbtr"),
+        payee=_party_rule(paths, "Cdtr"),
+        purpose=purpose,
+        additional_info=_first(paths, "AddtlTxInf"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """``lines_of_entry`` for the entries of one tidy shape with at most one transaction."""
+
+    indicator: int
+    amount: int
+    currency: int | None
+    reversal: int | None
+    status: int | None
+    booking_date: int | None
+    value_date: int | None
+    acct_svcr_ref: int | None
+    entry_ref: int | None
+    details: tuple[tuple[str, int], ...]
+    bank_tx_code: tuple[int, ...]  # domain, then family and sub-family where present
+    entry_info: int | None
+    tx: _TxRule | None
+
+    def lines(
+        self, g: Groups, raw: str, line_no: int | None, *, element: str, own_account: str | None
+    ) -> list[StatementLine]:
+        """The entry's one line, equal to what ``lines_of_entry`` makes of the same texts."""
+        indicator = g[self.indicator]
+        if indicator == "CRDT":
+            sign = 1
+        elif indicator == "DBIT":
+            sign = -1
+        else:
+            sign = direction(indicator, element=f"{element}/CdtDbtInd", line=line_no)  # raises
+        text = g[self.amount]
+        if AMOUNT.fullmatch(text) is None:
+            parse_amount(text, element=f"{element}/Amt", line=line_no)  # raises, naming the amount
+        amount = Decimal(text)
+        if sign < 0:
+            amount = amount.copy_negate()  # as camt_entries.signed: a zero debit stays -0.00
+        currency = None if self.currency is None else currency_code(g[self.currency])
+        reversal = self.reversal is not None and g[self.reversal].lower() in {"true", "1"}
+        booking_date = self._date(g, self.booking_date, element, "BookgDt", line_no)
+        value_date = self._date(g, self.value_date, element, "ValDt", line_no)
+        bank_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
+            None if self.entry_ref is None else useful_ref(g[self.entry_ref])
+        )
+
+        details: dict[str, str] = {}
+        status: LineStatus = "booked"
+        if self.status is not None:
+            code = g[self.status]
+            if code.upper() != "BOOK":
+                status = "pending"
+            details["entry_status"] = code
+        if reversal:
+            details["reversal"] = "true"
+        for key, index in self.details:
+            details[key] = g[index]
+        if self.bank_tx_code:
+            details["bank_tx_code"] = "/".join([g[index] for index in self.bank_tx_code])
+
+        tx = self.tx
+        # The transaction's remittance, else the entry's additional information, else the
+        # transaction's (purpose_of, then lines_of_entry, then _line).
+        purpose = _joined(g, tx.purpose) if tx is not None and tx.purpose else None
+        if purpose is None and self.entry_info is not None:
+            purpose = g[self.entry_info]
+        name = account = tax_id = None
+        if tx is not None:
+            for key, index in tx.details:
+                details[key] = g[index]
+            if bank_ref is None:
+                bank_ref = (None if tx.acct_svcr_ref is None else useful_ref(g[tx.acct_svcr_ref])) or (
+                    None if tx.end_to_end_id is None else useful_ref(g[tx.end_to_end_id])
+                )
+            payer = tx.payer.party(g)
+            payee = tx.payee.party(g)
+            fill_payment_order(details, "payer", payer)
+            fill_payment_order(details, "payee", payee)
+            # The other side of the original movement (see camt_entries._line).
+            expected, other = (payer, payee) if (sign > 0) != reversal else (payee, payer)
+            if expected is None and other is not None and (own_account is None or other.account != own_account):
+                expected = other
+            if expected is not None:
+                if expected.bic:
+                    details["counterparty_bic"] = expected.bic
+                name, account, tax_id = expected.name, expected.account, expected.tax_id
+            if purpose is None and tx.additional_info is not None:
+                purpose = g[tx.additional_info]
+        return [
+            new_statement_line(
+                amount, currency or "", booking_date, value_date, bank_ref, name, account, tax_id,
+                purpose, status, details, raw, line_no,
+            )
+        ]  # fmt: skip
+
+    @staticmethod
+    def _date(g: Groups, index: int | None, element: str, name: str, line_no: int | None) -> date | None:
+        if index is None:
+            return None
+        text = g[index]
+        known = cached_date(text)
+        return known if known is not None else parse_date(text, element=f"{element}/{name}", line=line_no)
+
+
+def compile_rule(entry: GroupIndexes, txs: Sequence[GroupIndexes]) -> LineRule | None:
+    """The rule for a tidy shape with these group layouts, or None when ``lines_of_entry`` must run.
+
+    None for a batch (several transactions: the split needs every amount and currency), and
+    for an entry without an indicator or an amount (an error ``lines_of_entry`` reports).
+    """
+    indicator = _first(entry, "CdtDbtInd")
+    amount = _first(entry, "Amt")
+    if len(txs) > 1 or indicator is None or amount is None:
+        return None
+    domain = _first(entry, "BkTxCd/Domn/Cd")
+    bank_code: tuple[int, ...] = ()
+    if domain is not None:
+        parts = (_first(entry, "BkTxCd/Domn/Fmly/Cd"), _first(entry, "BkTxCd/Domn/Fmly/SubFmlyCd"))
+        bank_code = (domain, *(part for part in parts if part is not None))
+    return LineRule(
+        indicator=indicator,
+        amount=amount,
+        currency=_first(entry, "Amt@Ccy"),
+        reversal=_first(entry, "RvslInd"),
+        status=_first(entry, "Sts", "Sts/Cd", "Sts/Prtry"),
+        booking_date=_first(entry, "BookgDt/Dt", "BookgDt/DtTm"),
+        value_date=_first(entry, "ValDt/Dt", "ValDt/DtTm"),
+        acct_svcr_ref=_first(entry, "AcctSvcrRef"),
+        entry_ref=_first(entry, "NtryRef"),
+        details=tuple((key, index) for key, path in ENTRY_DETAILS if (index := _first(entry, path)) is not None),
+        bank_tx_code=bank_code,
+        entry_info=_first(entry, "AddtlNtryInf"),
+        tx=_tx_rule(txs[0]) if txs else None,
+    )
