@@ -266,12 +266,12 @@ class _Document:
                 match = None if new_shape is None else new_shape.match(text, pos)
                 if new_shape is not None and match is not None:
                     shapes.add(new_shape)
-                    found = new_shape, match
+                    found = new_shape, match, new_shape.numbers
                     break
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)
-        shape, match = found
-        groups = shape.groups(match, text)
+        shape, match, numbers = found
+        groups = shape.groups(match, numbers, text)
         end = match.end()
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
         raw = bounded_raw(self.ntry_open + text[pos + len("<Ntry") : end])
@@ -281,7 +281,7 @@ class _Document:
             return end
         tx_lines: list[int | None] = []
         for tx_group in shape.tx_groups:
-            offset = match.start(tx_group)
+            offset = match.start(numbers[tx_group - 1])
             tx_line = line + text.count("\n", pos, offset)
             if tx_line >= _LINE_LIMIT:
                 tag_end = text.find(">", offset) + 1
