@@ -32,6 +32,7 @@ from lxml import etree
 
 from adapters.banks.base import ParsedStatement, StatementLine
 from adapters.banks.formats.camt_entries import (
+    RAW_LIMIT_CHARS,
     Names,
     account_id,
     bounded_raw,
@@ -169,14 +170,9 @@ class _Document:
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
         self.shapes = ShapeBook()
         self.shape_attempts = 0
+        # The 1-based line of text[line_pos]; entries are read in increasing order of position.
         self.line = 1
         self.line_pos = 0
-
-    def line_at(self, pos: int) -> int:
-        """The 1-based line of ``text[pos]``; positions are asked in increasing order."""
-        self.line += self.text.count("\n", self.line_pos, pos)
-        self.line_pos = pos
-        return self.line
 
     def statements(self) -> list[ParsedStatement]:
         text = self.text
@@ -248,14 +244,13 @@ class _Document:
         text = self.text
         if not text.startswith("<Ntry>", pos):
             raise _Decline
-        line = self.line_at(pos)
-        end = text.find("</Ntry>", pos)
-        if end < 0:
-            raise _Decline
+        line = self.line = self.line + text.count("\n", self.line_pos, pos)  # the line of text[pos]
+        self.line_pos = pos
         shapes = self.shapes
-        found = shapes.find(text, pos, end)
+        found = shapes.find(text, pos)
         if found is None:
-            if _NTRY.search(text, pos + 1, end):
+            end = text.find("</Ntry>", pos)
+            if end < 0 or _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
             for tidy in (True, False):
@@ -274,10 +269,12 @@ class _Document:
         groups = shape.groups(match, numbers, text)
         end = match.end()
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
-        raw = bounded_raw(self.ntry_open + text[pos + len("<Ntry") : end])
+        raw = self.ntry_open + text[pos + len("<Ntry") : end]
+        if len(raw) > RAW_LIMIT_CHARS:
+            raw = bounded_raw(raw)
         if shape.rule is not None:
             # At most one transaction: its source line is never asked for (only a split batch's are).
-            out.extend(shape.rule.lines(groups, raw, line_no, element=element, own_account=own_account))
+            out.append(shape.rule.line(groups, raw, line_no, element, own_account))
             return end
         tx_lines: list[int | None] = []
         for tx_group in shape.tx_groups:

@@ -198,10 +198,11 @@ class LineRule:
     entry_info: int | None
     tx: _TxRule | None
 
-    def lines(
-        self, g: Groups, raw: str, line_no: int | None, *, element: str, own_account: str | None
-    ) -> list[StatementLine]:
-        """The entry's one line, equal to what ``lines_of_entry`` makes of the same texts."""
+    def line(self, g: Groups, raw: str, line_no: int | None, element: str, own_account: str | None) -> StatementLine:
+        """The entry's one line, equal to what ``lines_of_entry`` makes of the same texts.
+
+        Positional parameters and one line, not a list: it is called for nearly every entry.
+        """
         indicator = g[self.indicator]
         if indicator == "CRDT":
             sign = 1
@@ -265,12 +266,10 @@ class LineRule:
                 name, account, tax_id = expected.name, expected.account, expected.tax_id
             if purpose is None and tx.additional_info is not None:
                 purpose = g[tx.additional_info]
-        return [
-            new_statement_line(
-                amount, currency or "", booking_date, value_date, bank_ref, name, account, tax_id,
-                purpose, status, details, raw, line_no,
-            )
-        ]  # fmt: skip
+        return new_statement_line(
+            amount, currency or "", booking_date, value_date, bank_ref, name, account, tax_id,
+            purpose, status, details, raw, line_no,
+        )  # fmt: skip
 
     @staticmethod
     def _date(g: Groups, index: int | None, element: str, name: str, line_no: int | None) -> date | None:

@@ -304,9 +304,9 @@ class ShapeBook:
     def __len__(self) -> int:
         return len(self.shapes)
 
-    def find(self, text: str, pos: int, end: int) -> tuple[EntryShape, re.Match[str], tuple[int, ...]] | None:
-        """The shape of the entry in ``text[pos:end]``, its match and the match's groups of
-        the shape (in the shape's own order), or None when no shape has it."""
+    def find(self, text: str, pos: int) -> tuple[EntryShape, re.Match[str], tuple[int, ...]] | None:
+        """The shape of the entry at ``text[pos]``, its match and the match's groups of the
+        shape (in the shape's own order), or None when no shape has it."""
         dispatch = self._dispatch
         if dispatch is not None:
             match = dispatch.pattern.match(text, pos)
@@ -314,7 +314,8 @@ class ShapeBook:
                 return None
             index, numbers = dispatch.branches[match.lastindex or 0]
             return self.shapes[index], match, numbers
-        found = self._find_by_key(text, pos, end)
+        end = text.find("</Ntry>", pos)
+        found = None if end < 0 else self._find_by_key(text, pos, end)
         if found is not None:
             self._settled += 1
             if self._settled == self._combine_at and self._combined < _MAX_COMBINED:

@@ -30,13 +30,13 @@ OWN = "DE89370400440532013000"
 def rule_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the entries the rules read."""
     calls: list[int] = []
-    real = LineRule.lines
+    real = LineRule.line
 
     def counting(self: LineRule, *args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(LineRule, "lines", counting)
+    monkeypatch.setattr(LineRule, "line", counting)
     return calls
 
 
