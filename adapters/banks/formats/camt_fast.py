@@ -41,6 +41,7 @@ from adapters.banks.formats.camt_entries import (
     lines_of_entry,
     where,
 )
+from adapters.banks.formats.camt_rules import LineRule
 from adapters.banks.formats.camt_shapes import ShapeBook, compile_shape
 from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
 from adapters.banks.formats.xmlsafe import is_well_formed, safe_parser
@@ -272,9 +273,10 @@ class _Document:
         raw = self.ntry_open + text[pos + len("<Ntry") : end]
         if len(raw) > RAW_LIMIT_CHARS:
             raw = bounded_raw(raw)
-        if shape.rule is not None:
+        rule = shape.rule
+        if isinstance(rule, LineRule):
             # At most one transaction: its source line is never asked for (only a split batch's are).
-            out.append(shape.rule.line(groups, raw, line_no, element, own_account))
+            out.append(rule.line(groups, raw, line_no, element, own_account))
             return end
         tx_lines: list[int | None] = []
         for tx_group in shape.tx_groups:
@@ -284,6 +286,9 @@ class _Document:
                 tag_end = text.find(">", offset) + 1
                 tx_line = _big_line(text, tag_end, tx_line)
             tx_lines.append(tx_line)
+        if rule is not None:
+            out.extend(rule.lines(groups, tx_lines, raw, line_no, element, own_account))
+            return end
         fields = shape.fields(groups)
         out.extend(
             lines_of_entry(fields.entry, fields.txs, tx_lines, raw, line_no, element=element, own_account=own_account)

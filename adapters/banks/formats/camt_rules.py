@@ -148,17 +148,84 @@ def _joined(g: Groups, groups: tuple[int, ...]) -> str:
     return g[groups[0]] if len(groups) == 1 else " ".join([g[index] for index in groups])
 
 
+# Where a transaction's own amount may be, in the order _tx_amount tries them.
+_TX_AMOUNTS = ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
+
+# What every line of an entry shares (EntryRule.head): sign, amount, currency, reversal, status,
+# booking and value dates, the entry's reference, and its details so far.
+_Head = tuple[int, Decimal, "str | None", bool, LineStatus, "date | None", "date | None", "str | None", dict[str, str]]
+
+
 @dataclass(frozen=True, slots=True)
 class _TxRule:
-    """The single transaction's part of a line: details, reference, parties, purpose."""
+    """One transaction's part of a line: details, reference, parties, purpose, own amount."""
 
     details: tuple[tuple[str, int], ...]
     acct_svcr_ref: int | None
     end_to_end_id: int | None
     payer: _PartyRule
     payee: _PartyRule
-    purpose: tuple[int, ...]  # the Ustrd lines, else the structured references (purpose_of)
+    purpose_groups: tuple[int, ...]  # the Ustrd lines, else the structured references
     additional_info: int | None
+    amounts: tuple[tuple[str, int, int | None], ...]  # (path, amount group, currency group)
+    indicator: int | None
+
+    def purpose(self, g: Groups) -> str | None:
+        """``purpose_of`` the transaction (tidy texts are stripped and never blank)."""
+        return _joined(g, self.purpose_groups) if self.purpose_groups else None
+
+    def finish(
+        self,
+        g: Groups,
+        details: dict[str, str],
+        sign: int,
+        reversal: bool,
+        bank_ref: str | None,
+        purpose: str | None,
+        own_account: str | None,
+    ) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+        """What ``_line`` adds for a transaction: details filled in, and (reference,
+        counterparty name, account, tax id, purpose)."""
+        for key, index in self.details:
+            details[key] = g[index]
+        if bank_ref is None:
+            bank_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
+                None if self.end_to_end_id is None else useful_ref(g[self.end_to_end_id])
+            )
+        payer = self.payer.party(g)
+        payee = self.payee.party(g)
+        fill_payment_order(details, "payer", payer)
+        fill_payment_order(details, "payee", payee)
+        # The other side of the original movement (see camt_entries._line).
+        expected, other = (payer, payee) if (sign > 0) != reversal else (payee, payer)
+        if expected is None and other is not None and (own_account is None or other.account != own_account):
+            expected = other
+        if purpose is None and self.additional_info is not None:
+            purpose = g[self.additional_info]
+        if expected is None:
+            return bank_ref, None, None, None, purpose
+        if expected.bic:
+            details["counterparty_bic"] = expected.bic
+        return bank_ref, expected.name, expected.account, expected.tax_id, purpose
+
+    def amount(
+        self, g: Groups, entry_currency: str | None, entry_sign: int, element: str, line: int | None
+    ) -> Decimal | None:
+        """``_tx_amount``: the signed amount in the entry's currency, or None when it has none."""
+        for path, amount_group, currency_group in self.amounts:
+            if entry_currency is not None and (
+                currency_group is None or currency_code(g[currency_group]) != entry_currency
+            ):
+                continue
+            sign = direction(
+                None if self.indicator is None else g[self.indicator],
+                element=f"{element}/CdtDbtInd",
+                line=line,
+                default=entry_sign,
+            )
+            amount = parse_amount(g[amount_group], element=f"{element}/{path}", line=line)
+            return amount if sign > 0 else amount.copy_negate()
+        return None
 
 
 def _tx_rule(paths: GroupIndexes) -> _TxRule:
@@ -169,20 +236,27 @@ def _tx_rule(paths: GroupIndexes) -> _TxRule:
             for path in ("RmtInf/Strd/CdtrRefInf/Ref", "RmtInf/Strd/RfrdDocInf/Nb", "RmtInf/Strd/AddtlRmtInf")
             for index in _all(paths, path)
         )
+    amounts = tuple(
+        (path, index, _first(paths, path + "@Ccy"))
+        for path in _TX_AMOUNTS
+        if (index := _first(paths, path)) is not None
+    )
     return _TxRule(
         details=tuple((key, index) for key, path in TX_DETAILS if (index := _first(paths, path)) is not None),
         acct_svcr_ref=_first(paths, "Refs/AcctSvcrRef"),
         end_to_end_id=_first(paths, "Refs/EndToEndId"),
         payer=_party_rule(paths, "Dbtr"),
         payee=_party_rule(paths, "Cdtr"),
-        purpose=purpose,
+        purpose_groups=purpose,
         additional_info=_first(paths, "AddtlTxInf"),
+        amounts=amounts,
+        indicator=_first(paths, "CdtDbtInd"),
     )
 
 
 @dataclass(frozen=True, slots=True)
-class LineRule:
-    """``lines_of_entry`` for the entries of one tidy shape with at most one transaction."""
+class _EntryRule:
+    """The entry's own part, the same for each of its lines."""
 
     indicator: int
     amount: int
@@ -195,14 +269,10 @@ class LineRule:
     entry_ref: int | None
     details: tuple[tuple[str, int], ...]
     bank_tx_code: tuple[int, ...]  # domain, then family and sub-family where present
-    entry_info: int | None
-    tx: _TxRule | None
+    info: int | None  # AddtlNtryInf
 
-    def line(self, g: Groups, raw: str, line_no: int | None, element: str, own_account: str | None) -> StatementLine:
-        """The entry's one line, equal to what ``lines_of_entry`` makes of the same texts.
-
-        Positional parameters and one line, not a list: it is called for nearly every entry.
-        """
+    def head(self, g: Groups, element: str, line_no: int | None) -> _Head:
+        """The first half of ``lines_of_entry``, up to the transactions."""
         indicator = g[self.indicator]
         if indicator == "CRDT":
             sign = 1
@@ -218,12 +288,11 @@ class LineRule:
             amount = amount.copy_negate()  # as camt_entries.signed: a zero debit stays -0.00
         currency = None if self.currency is None else currency_code(g[self.currency])
         reversal = self.reversal is not None and g[self.reversal].lower() in {"true", "1"}
-        booking_date = self._date(g, self.booking_date, element, "BookgDt", line_no)
-        value_date = self._date(g, self.value_date, element, "ValDt", line_no)
-        bank_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
+        booking_date = _date(g, self.booking_date, element, "BookgDt", line_no)
+        value_date = _date(g, self.value_date, element, "ValDt", line_no)
+        entry_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
             None if self.entry_ref is None else useful_ref(g[self.entry_ref])
         )
-
         details: dict[str, str] = {}
         status: LineStatus = "booked"
         if self.status is not None:
@@ -237,65 +306,128 @@ class LineRule:
             details[key] = g[index]
         if self.bank_tx_code:
             details["bank_tx_code"] = "/".join([g[index] for index in self.bank_tx_code])
+        return sign, amount, currency, reversal, status, booking_date, value_date, entry_ref, details
 
+
+def _date(g: Groups, index: int | None, element: str, name: str, line_no: int | None) -> date | None:
+    if index is None:
+        return None
+    text = g[index]
+    known = cached_date(text)
+    return known if known is not None else parse_date(text, element=f"{element}/{name}", line=line_no)
+
+
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """``lines_of_entry`` for the entries of one tidy shape with at most one transaction."""
+
+    entry: _EntryRule
+    tx: _TxRule | None
+
+    def line(self, g: Groups, raw: str, line_no: int | None, element: str, own_account: str | None) -> StatementLine:
+        """The entry's one line, equal to what ``lines_of_entry`` makes of the same texts.
+
+        Positional parameters and one line, not a list: it is called for nearly every entry.
+        """
+        sign, amount, currency, reversal, status, booking_date, value_date, bank_ref, details = self.entry.head(
+            g, element, line_no
+        )
         tx = self.tx
         # The transaction's remittance, else the entry's additional information, else the
         # transaction's (purpose_of, then lines_of_entry, then _line).
-        purpose = _joined(g, tx.purpose) if tx is not None and tx.purpose else None
-        if purpose is None and self.entry_info is not None:
-            purpose = g[self.entry_info]
+        purpose = None if tx is None else tx.purpose(g)
+        if purpose is None and self.entry.info is not None:
+            purpose = g[self.entry.info]
         name = account = tax_id = None
         if tx is not None:
-            for key, index in tx.details:
-                details[key] = g[index]
-            if bank_ref is None:
-                bank_ref = (None if tx.acct_svcr_ref is None else useful_ref(g[tx.acct_svcr_ref])) or (
-                    None if tx.end_to_end_id is None else useful_ref(g[tx.end_to_end_id])
-                )
-            payer = tx.payer.party(g)
-            payee = tx.payee.party(g)
-            fill_payment_order(details, "payer", payer)
-            fill_payment_order(details, "payee", payee)
-            # The other side of the original movement (see camt_entries._line).
-            expected, other = (payer, payee) if (sign > 0) != reversal else (payee, payer)
-            if expected is None and other is not None and (own_account is None or other.account != own_account):
-                expected = other
-            if expected is not None:
-                if expected.bic:
-                    details["counterparty_bic"] = expected.bic
-                name, account, tax_id = expected.name, expected.account, expected.tax_id
-            if purpose is None and tx.additional_info is not None:
-                purpose = g[tx.additional_info]
+            bank_ref, name, account, tax_id, purpose = tx.finish(
+                g, details, sign, reversal, bank_ref, purpose, own_account
+            )
         return new_statement_line(
             amount, currency or "", booking_date, value_date, bank_ref, name, account, tax_id,
             purpose, status, details, raw, line_no,
         )  # fmt: skip
 
-    @staticmethod
-    def _date(g: Groups, index: int | None, element: str, name: str, line_no: int | None) -> date | None:
-        if index is None:
-            return None
-        text = g[index]
-        known = cached_date(text)
-        return known if known is not None else parse_date(text, element=f"{element}/{name}", line=line_no)
+
+@dataclass(frozen=True, slots=True)
+class BatchRule:
+    """``lines_of_entry`` for the entries of one tidy shape with several transactions."""
+
+    entry: _EntryRule
+    txs: tuple[_TxRule, ...]
+
+    def lines(
+        self,
+        g: Groups,
+        tx_lines: Sequence[int | None],
+        raw: str,
+        line_no: int | None,
+        element: str,
+        own_account: str | None,
+    ) -> list[StatementLine]:
+        """One line per transaction when their amounts add up to the entry's, else one line."""
+        sign, amount, currency, reversal, status, booking_date, value_date, entry_ref, common = self.entry.head(
+            g, element, line_no
+        )
+        txs = self.txs
+        split: list[Decimal] = []
+        for index, (tx, tx_line) in enumerate(zip(txs, tx_lines, strict=True), start=1):
+            tx_amount = tx.amount(g, currency, sign, f"{element}/NtryDtls/TxDtls[{index}]", tx_line)
+            if tx_amount is None:
+                break
+            split.append(tx_amount)
+        if len(split) < len(txs) or sum(split, Decimal(0)) != amount:
+            # One line for the entry, without a counterparty (there is no single one).
+            common["tx_count"] = str(len(txs))
+            purpose = " | ".join(dict.fromkeys(p for p in (tx.purpose(g) for tx in txs) if p)) or None
+            if purpose is None and self.entry.info is not None:
+                purpose = g[self.entry.info]
+            return [
+                new_statement_line(
+                    amount, currency or "", booking_date, value_date, entry_ref, None, None, None,
+                    purpose, status, common, raw, line_no,
+                )
+            ]  # fmt: skip
+        # Each payment's own reference when every one has a distinct one, else the entry's
+        # reference with the position in the batch (see lines_of_entry).
+        own_refs = [None if tx.acct_svcr_ref is None else useful_ref(g[tx.acct_svcr_ref]) for tx in txs]
+        distinct = None not in own_refs and len(set(own_refs)) == len(own_refs) and entry_ref not in own_refs
+        first_e2e = txs[0].end_to_end_id
+        base = entry_ref or (None if first_e2e is None else useful_ref(g[first_e2e]))
+        size = str(len(txs))
+        lines: list[StatementLine] = []
+        for index, (tx, tx_amount) in enumerate(zip(txs, split, strict=True), start=1):
+            details = dict(common)
+            details["batch_index"] = str(index)
+            details["batch_size"] = size
+            ref = own_refs[index - 1] if distinct else (f"{base}/{index}" if base else None)
+            bank_ref, name, account, tax_id, purpose = tx.finish(
+                g, details, -1 if tx_amount < 0 else 1, reversal, ref, tx.purpose(g), own_account
+            )
+            lines.append(
+                new_statement_line(
+                    tx_amount, currency or "", booking_date, value_date, bank_ref, name, account, tax_id,
+                    purpose, status, details, raw, tx_lines[index - 1] or line_no,
+                )
+            )  # fmt: skip
+        return lines
 
 
-def compile_rule(entry: GroupIndexes, txs: Sequence[GroupIndexes]) -> LineRule | None:
+def compile_rule(entry: GroupIndexes, txs: Sequence[GroupIndexes]) -> LineRule | BatchRule | None:
     """The rule for a tidy shape with these group layouts, or None when ``lines_of_entry`` must run.
 
-    None for a batch (several transactions: the split needs every amount and currency), and
-    for an entry without an indicator or an amount (an error ``lines_of_entry`` reports).
+    None for an entry without an indicator or an amount (an error ``lines_of_entry`` reports).
     """
     indicator = _first(entry, "CdtDbtInd")
     amount = _first(entry, "Amt")
-    if len(txs) > 1 or indicator is None or amount is None:
+    if indicator is None or amount is None:
         return None
     domain = _first(entry, "BkTxCd/Domn/Cd")
     bank_code: tuple[int, ...] = ()
     if domain is not None:
         parts = (_first(entry, "BkTxCd/Domn/Fmly/Cd"), _first(entry, "BkTxCd/Domn/Fmly/SubFmlyCd"))
         bank_code = (domain, *(part for part in parts if part is not None))
-    return LineRule(
+    head = _EntryRule(
         indicator=indicator,
         amount=amount,
         currency=_first(entry, "Amt@Ccy"),
@@ -307,6 +439,9 @@ def compile_rule(entry: GroupIndexes, txs: Sequence[GroupIndexes]) -> LineRule |
         entry_ref=_first(entry, "NtryRef"),
         details=tuple((key, index) for key, path in ENTRY_DETAILS if (index := _first(entry, path)) is not None),
         bank_tx_code=bank_code,
-        entry_info=_first(entry, "AddtlNtryInf"),
-        tx=_tx_rule(txs[0]) if txs else None,
+        info=_first(entry, "AddtlNtryInf"),
     )
+    rules = tuple(_tx_rule(paths) for paths in txs)
+    if len(rules) > 1:
+        return BatchRule(head, rules)
+    return LineRule(head, rules[0] if rules else None)

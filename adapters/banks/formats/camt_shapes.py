@@ -34,7 +34,7 @@ from lxml import etree
 
 from adapters.banks.formats.camt_dispatch import Dispatch, combine
 from adapters.banks.formats.camt_entries import SKIPPED, Fields, fields_of
-from adapters.banks.formats.camt_rules import LineRule, compile_rule
+from adapters.banks.formats.camt_rules import BatchRule, LineRule, compile_rule
 
 # A leaf's text; ">" never occurs in text (the document check), so this is all of it. A tidy
 # shape takes only text without blanks at either end (str.strip's blanks are the regex's \s),
@@ -130,7 +130,7 @@ class EntryShape:
     tx_groups: tuple[int, ...]  # group numbers of the empty groups placed before each TxDtls
     tidy: bool  # texts captured only without blanks at their ends
     # The entry's lines straight from the groups (see camt_rules), for tidy shapes it can serve.
-    rule: LineRule | None
+    rule: LineRule | BatchRule | None
     hits: int = 0  # entries read so far (the reader tries frequent shapes first)
 
     def match(self, text: str, pos: int) -> re.Match[str] | None:

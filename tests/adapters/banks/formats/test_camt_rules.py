@@ -18,7 +18,7 @@ import pytest
 from adapters.banks.base import ParsedStatement
 from adapters.banks.formats import camt_shapes
 from adapters.banks.formats.camt_fast import read_statements
-from adapters.banks.formats.camt_rules import LineRule
+from adapters.banks.formats.camt_rules import BatchRule, LineRule
 from benchmarks.synth.camt import generate
 from tests.adapters.banks.formats.test_camt import document, entry
 from tests.adapters.banks.formats.test_camt_fast import CORPUS, _mutate, _same_statements, agree, xml_documents
@@ -27,16 +27,17 @@ OWN = "DE89370400440532013000"
 
 
 @pytest.fixture
-def rule_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Counts the entries the rules read."""
-    calls: list[int] = []
-    real = LineRule.line
+def rule_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Counts the entries the rules read ("line" for single entries, "batch" for batches)."""
+    calls: list[str] = []
+    for cls, method, kind in ((LineRule, "line", "line"), (BatchRule, "lines", "batch")):
+        real = getattr(cls, method)
 
-    def counting(self: LineRule, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        return real(self, *args, **kwargs)
+        def counting(self, *args, _real=real, _kind=kind, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(_kind)
+            return _real(self, *args, **kwargs)
 
-    monkeypatch.setattr(LineRule, "line", counting)
+        monkeypatch.setattr(cls, method, counting)
     return calls
 
 
@@ -164,7 +165,88 @@ LAYOUTS = [
 ]
 
 
-def test_entries_of_every_layout_read_the_same_with_rules(rule_calls: list[int]):
+def batch(*txs: str, btch: str = "") -> str:
+    return f"<NtryDtls>{btch}{''.join(f'<TxDtls>{body}</TxDtls>' for body in txs)}</NtryDtls>"
+
+
+def amount(value: str, ccy: str = "EUR", path: str = "TxAmt") -> str:
+    return f'<AmtDtls><{path}><Amt Ccy="{ccy}">{value}</Amt></{path}></AmtDtls>'
+
+
+def payment(n: int, value: str, *, ref: str = "", role: str = "Dbtr", extra: str = "", amt: str = "") -> str:
+    refs = f"<Refs>{f'<AcctSvcrRef>{ref}</AcctSvcrRef>' if ref else ''}<EndToEndId>E{n}</EndToEndId></Refs>"
+    parties = f"<RltdPties><{role}><Nm>Party {n}</Nm></{role}></RltdPties>"
+    return f"{refs}{amt or amount(value)}{extra}{parties}<RmtInf><Ustrd>invoice {n}</Ustrd></RmtInf>"
+
+
+# Batches: split (references distinct, repeated, placeholders, from the end-to-end id), kept whole
+# (amounts not adding up, a transaction without an amount or in another currency), amounts from
+# each place a transaction may carry one, with its own indicator.
+BATCHES = [
+    entry("3.00", "CRDT", details=batch(payment(1, "1.00", ref="A"), payment(2, "2.00", ref="B"))),
+    entry("3.00", "DBIT", details=batch(payment(1, "1.00", ref="A", role="Cdtr"), payment(2, "2.00", ref="A"))),
+    entry(
+        "3.00", "CRDT", details=batch(payment(1, "1.00"), payment(2, "2.00"), btch="<Btch><NbOfTxs>2</NbOfTxs></Btch>")
+    ),
+    entry("3.00", "CRDT", details="<AcctSvcrRef>ENTRY</AcctSvcrRef>" + batch(payment(1, "1.00"), payment(2, "2.00"))),
+    entry("3.00", "CRDT", details=batch(payment(1, "1.00", ref="NOTPROVIDED"), payment(2, "2.00", ref="X"))),
+    entry("4.00", "CRDT", details=batch(payment(1, "1.00"), payment(2, "2.00"))),
+    entry("3.00", "CRDT", details=batch(payment(1, "1.00", amt="<AddtlTxInf>none</AddtlTxInf>"), payment(2, "2.00"))),
+    entry("3.00", "CRDT", details=batch(payment(1, "1.00", amt=amount("1.00", "USD")), payment(2, "2.00"))),
+    entry(
+        "3.00",
+        "CRDT",
+        details=batch(
+            payment(1, "", amt=amount("9.99", "USD") + amount("1.00", path="CntrValAmt")),
+            payment(2, "", amt='<Amt Ccy="EUR">2.00</Amt>'),
+        ),
+    ),
+    entry(
+        "1.00",
+        "CRDT",
+        details=batch(
+            payment(1, "3.00", extra="<CdtDbtInd>CRDT</CdtDbtInd>"),
+            payment(2, "2.00", extra="<CdtDbtInd>DBIT</CdtDbtInd>", role="Cdtr"),
+        ),
+    ),
+    entry("0.00", "DBIT", details=batch(payment(1, "0.00"), payment(2, "0"), payment(3, "0.0"))),
+    entry(
+        "3.00",
+        "CRDT",
+        extra="<RvslInd>true</RvslInd>",
+        details=batch(payment(1, "1.00", ref="R1"), payment(2, "2.00", ref="R2"))
+        + "<AddtlNtryInf>entry info</AddtlNtryInf>",
+    ),
+    entry(
+        "5.00",
+        "CRDT",
+        details=batch(
+            payment(1, "2.00").replace("<RmtInf><Ustrd>invoice 1</Ustrd></RmtInf>", ""),
+            payment(2, "3.00").replace("<Ustrd>invoice 2</Ustrd>", "<Ustrd>invoice 1</Ustrd>"),
+        )
+        + "<AddtlNtryInf>entry info</AddtlNtryInf>",
+    ),
+    # Not adding up: one line, the repeated purpose once.
+    entry(
+        "6.00",
+        "CRDT",
+        details=batch(payment(1, "2.00"), payment(2, "3.00").replace("invoice 2", "invoice 1")),
+    ),
+]
+
+
+def test_batches_of_every_layout_read_the_same_with_rules(rule_calls: list[str]):
+    assert rules_agree(document("".join(BATCHES)))
+    assert rule_calls.count("batch") == 2 * len(BATCHES)
+
+
+@pytest.mark.parametrize("layout", range(len(BATCHES)))
+def test_each_batch_alone_reads_the_same_with_rules(layout: int, rule_calls: list[str]):
+    assert rules_agree(document(BATCHES[layout]))
+    assert "batch" in rule_calls
+
+
+def test_entries_of_every_layout_read_the_same_with_rules(rule_calls: list[str]):
     data = document("".join(LAYOUTS).replace("<Dt>2026-01-02</Dt>", "<DtTm>2026-01-02T23:10:00-05:00</DtTm>", 3))
     assert rules_agree(data)
     # Each entry was read by a rule, once by rules_agree's own read and once by agree()'s.
@@ -172,23 +254,25 @@ def test_entries_of_every_layout_read_the_same_with_rules(rule_calls: list[int])
 
 
 @pytest.mark.parametrize("layout", range(len(LAYOUTS)))
-def test_each_layout_alone_reads_the_same_with_rules(layout: int, rule_calls: list[int]):
+def test_each_layout_alone_reads_the_same_with_rules(layout: int, rule_calls: list[str]):
     assert rules_agree(document(LAYOUTS[layout]))
     assert rule_calls
 
 
-def test_generated_and_corpus_documents_read_the_same_with_rules(rule_calls: list[int]):
+def test_generated_and_corpus_documents_read_the_same_with_rules(rule_calls: list[str]):
     documents = [generate(300, 11), generate(60, 12)] + [data for f in CORPUS for data in xml_documents(f)]
     answered = sum(rules_agree(data) for data in documents)
     assert answered > 20
-    assert len(rule_calls) > 300
+    assert rule_calls.count("line") > 300
+    assert rule_calls.count("batch") > 10
 
 
-def test_mutated_documents_read_the_same_with_rules(rule_calls: list[int]):
+def test_mutated_documents_read_the_same_with_rules(rule_calls: list[str]):
     rng = random.Random(20261208)
     documents = [data for f in CORPUS for data in xml_documents(f)] + [
         generate(12, 9),
         document("".join(LAYOUTS)),
+        document("".join(BATCHES)),
     ]
     answered = 0
     for data in documents:
