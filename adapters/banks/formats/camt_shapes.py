@@ -39,16 +39,21 @@ from adapters.banks.formats.camt_rules import BatchRule, LineRule, compile_rule
 # A leaf's text; ">" never occurs in text (the document check), so this is all of it. A tidy
 # shape takes only text without blanks at either end (str.strip's blanks are the regex's \s),
 # so the first text of a path is already the first non-blank one, stripped.
-_TEXT = "([^<]+)"
-_TEXT_TIDY = r"([^<\s][^<]*(?<!\s))"
-_TEXT_UNCAPTURED = "[^<]+"
+#
+# Every repeat is possessive (``*+``, ``++``: no backtracking into it). That changes no match:
+# each run of ``[^<]`` is followed by ``<`` in the pattern and each run of ``[^"…]`` by ``"``,
+# so any shorter run would be followed by a character the next token cannot take. It saves
+# the regex engine its backtracking bookkeeping, a fifth of the match time.
+_TEXT = "([^<]++)"
+_TEXT_TIDY = r"([^<\s][^<]*+(?<!\s))"
+_TEXT_UNCAPTURED = "[^<]++"
 # Text between elements, which ``flatten`` ignores.
-_GAP = "[^<]*"
+_GAP = "[^<]*+"
 # An attribute value lxml would write back unchanged: the parser turns tabs and newlines in
 # attribute values into spaces, and ``"`` would come back as ``&quot;``.
-_ATTRIBUTE_VALUE = '[^"\t\n]*'
+_ATTRIBUTE_VALUE = '[^"\t\n]*+'
 _ATTRIBUTE_CAPTURED = f"({_ATTRIBUTE_VALUE})"
-_ATTRIBUTE_TIDY = r'([^"\s][^"\t\n]*(?<!\s))'
+_ATTRIBUTE_TIDY = r'([^"\s][^"\t\n]*+(?<!\s))'
 # Beyond this many elements a shape is not worth compiling (a batch of thousands of payments
 # is unlike any other entry), and the regex stays small.
 MAX_SHAPE_ELEMENTS = 600

@@ -1,5 +1,7 @@
 """The combined regex of a document's shapes (``camt_dispatch``) reads exactly what the shapes' own do.
 
+(And a shape's possessive repeats match exactly what ordinary greedy ones would.)
+
 Checked two ways: directly — every entry of generated, hand-made and corpus documents is matched
 by the combined regex and by each shape's own regex, and the combined one must match exactly when
 some shape does, take a branch whose shape matches too, and give that shape's groups and end —
@@ -47,8 +49,13 @@ def test_the_combined_regex_matches_where_a_shape_does_with_that_shapes_groups()
         dispatch = combine(shapes, max_length=1 << 20)
         assert dispatch is not None
         # Every entry, and every other "<Ntry>" start (a shape must not match from those).
+        # The same patterns with ordinary greedy repeats instead of possessive ones.
+        greedy = [re.compile(shape.pattern.pattern.replace("*+", "*").replace("++", "+")) for shape in shapes]
         for start in (m.start() for m in re.finditer("<Ntry", text)):
             matches = [shape.pattern.match(text, start) for shape in shapes]
+            for possessive, ordinary in zip(matches, (each.match(text, start) for each in greedy), strict=True):
+                assert (possessive is None) == (ordinary is None)
+                assert possessive is None or ordinary is None or possessive.groups() == ordinary.groups()
             combined = dispatch.pattern.match(text, start)
             assert (combined is None) == all(m is None for m in matches)
             if combined is None:
