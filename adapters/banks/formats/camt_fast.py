@@ -18,6 +18,9 @@ also reports every error (so an error always reads the same, whichever reader tr
   canonical spelling, is what ``etree.tostring`` would give;
 * the plain layout ``Document/<wrapper>/<report>/Ntry``, entries one after another, nothing of
   the same name nested inside;
+* no element deeper than 256 (libxml2 refuses those while building a tree, but the
+  whole-document check builds none and lets depth 257 through): each part parsed on its own
+  (skipped elements, report headers, the entry each shape is made from) is measured;
 * source lines as libxml2 numbers them, including its rule for lines past 65,534 (it then takes
   an element's line from its first child), or the document is declined.
 
@@ -66,6 +69,10 @@ _SHORT_TEXT = 250
 # libxml2 refuses text nodes over 10 MB without huge_tree, but only while building a tree; the
 # check parse builds none, so a document with a long run of text is left to the streaming reader.
 _TEXT_RUN_CHUNK = 1 << 20
+# libxml2 refuses elements nested deeper than this while it builds a tree (the streaming
+# reader), but the whole-document check, which builds none, lets one level more through; so
+# every part the fast reader parses on its own is measured (see _check_depth).
+_MAX_DEPTH = 256
 # Entries of more shapes than this are read with lxml, one by one (still exact, just slower).
 _MAX_SHAPES = 48
 # Compiling a shape costs about a millisecond; entries no compiled shape can read (spelled other
@@ -201,6 +208,10 @@ class _Document:
                 if rest:
                     raise _Decline
                 statements.append(self.statement(tag.end(), end, len(statements) + 1))
+            else:
+                # Not read, but its depth must be known: parsed below a report-like root, so at
+                # one level less than in the document (where it is a child of the wrapper).
+                _check_depth(self.parse(text[tag.start() : end + len(close)], self.report_open), 1)
             pos = end + len(close)
         if not statements:
             raise _Decline
@@ -233,7 +244,9 @@ class _Document:
             trailer = text[pos:end]
             if _NTRY.search(trailer):
                 raise _Decline
-        return finish_statement(self.parse(header + trailer, self.report_open), lines, self.q, element)
+        report = self.parse(header + trailer, self.report_open)
+        _check_depth(report, 2)  # the report is at depth 3 in the document
+        return finish_statement(report, lines, self.q, element)
 
     def parse(self, content: str, open_tag: str) -> etree._Element:
         """An element made of ``open_tag``, ``content`` and its end tag, parsed safely."""
@@ -254,6 +267,8 @@ class _Document:
             if end < 0 or _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
+            # Entries are at depth 4; one a shape reads has the depth of the tree it was made from.
+            _check_depth(tree, 3)
             for tidy in (True, False):
                 if len(shapes) >= _MAX_SHAPES or self.shape_attempts >= _MAX_SHAPE_ATTEMPTS:
                     break
@@ -325,6 +340,19 @@ class _Document:
             )
         )
         return end
+
+
+def _check_depth(root: etree._Element, offset: int) -> None:
+    """Decline when ``root``'s tree, ``offset`` levels below the document's root, is too deep."""
+    deepest = 0
+    stack = [(root, offset + 1)]
+    while stack:
+        elem, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in elem)
+    if deepest > _MAX_DEPTH:
+        raise _Decline
 
 
 def _nested(text: str, name: str, start: int, end: int) -> bool:
