@@ -213,12 +213,9 @@ _KNOWN_DATES: dict[str, date] = {}
 _KNOWN_DATES_LIMIT = 4096
 
 
-def cached_date(raw: str) -> date | None:
-    """The date of a text :func:`parse_date` has already read, else None (then call it).
-
-    Lets a caller skip formatting the element path an error would name, on the common path.
-    """
-    return _KNOWN_DATES.get(raw)
+# The date of a text parse_date has already read, else None (then call parse_date): lets a
+# caller skip formatting the element path an error would name, on the common path.
+cached_date = _KNOWN_DATES.get
 
 
 def direction(raw: str | None, *, element: str, line: int | None, default: int | None = None) -> int:

@@ -121,7 +121,7 @@ class _PartyRule:
         )
 
 
-def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule:
+def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule | None:
     spelled = PARTY_PATHS[role]
     tax_triples = spelled.tax_ids
     name = _first(paths, spelled.name)
@@ -133,9 +133,12 @@ def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule:
     pairs = _tax_pairs(paths, tax_triples)
     if tax_triples is not spelled.wrapped_tax_ids:
         pairs += _tax_pairs(paths, spelled.wrapped_tax_ids)
+    account = _first(paths, *spelled.accounts)
+    if name is None and account is None and not pairs:
+        return None  # party_of finds no name, account or tax id: no party, whatever the texts
     return _PartyRule(
         name=name,
-        account=_first(paths, *spelled.accounts),
+        account=account,
         tax_pairs=pairs,
         clearing_system=_first(paths, spelled.clearing_system),
         clearing_member=_first(paths, spelled.clearing_member),
@@ -163,8 +166,8 @@ class _TxRule:
     details: tuple[tuple[str, int], ...]
     acct_svcr_ref: int | None
     end_to_end_id: int | None
-    payer: _PartyRule
-    payee: _PartyRule
+    payer: _PartyRule | None  # None where the shape has nothing of the party
+    payee: _PartyRule | None
     purpose_groups: tuple[int, ...]  # the Ustrd lines, else the structured references
     additional_info: int | None
     amounts: tuple[tuple[str, int, int | None], ...]  # (path, amount group, currency group)
@@ -192,10 +195,12 @@ class _TxRule:
             bank_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
                 None if self.end_to_end_id is None else useful_ref(g[self.end_to_end_id])
             )
-        payer = self.payer.party(g)
-        payee = self.payee.party(g)
-        fill_payment_order(details, "payer", payer)
-        fill_payment_order(details, "payee", payee)
+        payer = None if self.payer is None else self.payer.party(g)
+        payee = None if self.payee is None else self.payee.party(g)
+        if payer is not None:
+            fill_payment_order(details, "payer", payer)
+        if payee is not None:
+            fill_payment_order(details, "payee", payee)
         # The other side of the original movement (see camt_entries._line).
         expected, other = (payer, payee) if (sign > 0) != reversal else (payee, payer)
         if expected is None and other is not None and (own_account is None or other.account != own_account):
@@ -286,10 +291,17 @@ class _EntryRule:
         amount = Decimal(text)
         if sign < 0:
             amount = amount.copy_negate()  # as camt_entries.signed: a zero debit stays -0.00
-        currency = None if self.currency is None else currency_code(g[self.currency])
+        currency = None if self.currency is None else _currency(g[self.currency])
         reversal = self.reversal is not None and g[self.reversal].lower() in {"true", "1"}
-        booking_date = _date(g, self.booking_date, element, "BookgDt", line_no)
-        value_date = _date(g, self.value_date, element, "ValDt", line_no)
+        # parse_date, without formatting the element path an error would name for known dates.
+        booking_date: date | None = None
+        value_date: date | None = None
+        if self.booking_date is not None:
+            text = g[self.booking_date]
+            booking_date = cached_date(text) or parse_date(text, element=f"{element}/BookgDt", line=line_no)
+        if self.value_date is not None:
+            text = g[self.value_date]
+            value_date = cached_date(text) or parse_date(text, element=f"{element}/ValDt", line=line_no)
         entry_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
             None if self.entry_ref is None else useful_ref(g[self.entry_ref])
         )
@@ -309,12 +321,18 @@ class _EntryRule:
         return sign, amount, currency, reversal, status, booking_date, value_date, entry_ref, details
 
 
-def _date(g: Groups, index: int | None, element: str, name: str, line_no: int | None) -> date | None:
-    if index is None:
-        return None
-    text = g[index]
-    known = cached_date(text)
-    return known if known is not None else parse_date(text, element=f"{element}/{name}", line=line_no)
+def _currency(raw: str) -> str | None:
+    """``currency_code``, remembered: a statement repeats one or two currency attributes."""
+    known = _CURRENCIES.get(raw)
+    if known is None:
+        known = currency_code(raw)
+        if known is not None and len(_CURRENCIES) < _CURRENCIES_LIMIT:
+            _CURRENCIES[raw] = known
+    return known
+
+
+_CURRENCIES: dict[str, str] = {}
+_CURRENCIES_LIMIT = 1024
 
 
 @dataclass(frozen=True, slots=True)
