@@ -22,23 +22,24 @@ to the streaming one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from operator import itemgetter
 
 from adapters.banks.base import LineStatus, StatementLine
 from adapters.banks.formats.camt_entries import (
     AMOUNT,
     ENTRY_DETAILS,
     PARTY_PATHS,
+    TAX_SCHEMES,
     TX_DETAILS,
     Party,
     cached_date,
     currency_code,
     direction,
     fill_payment_order,
-    is_tax_scheme,
     parse_amount,
     parse_date,
     useful_ref,
@@ -101,7 +102,7 @@ class _PartyRule:
         """``party_of`` for an entry of this shape."""
         tax_id: str | None = None
         for id_group, scheme_group in self.tax_pairs:
-            if is_tax_scheme(g[scheme_group]):
+            if g[scheme_group].upper() in TAX_SCHEMES:  # is_tax_scheme, for a tidy (stripped) text
                 tax_id = g[id_group]
                 break
         name = None if self.name is None else g[self.name]
@@ -147,8 +148,13 @@ def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule | None:
     )
 
 
-def _joined(g: Groups, groups: tuple[int, ...]) -> str:
-    return g[groups[0]] if len(groups) == 1 else " ".join([g[index] for index in groups])
+def _joiner(separator: str, indexes: tuple[int, ...]) -> Callable[[Groups], str] | None:
+    """A function joining the texts at ``indexes`` (two or more; None for fewer), taken in C."""
+    if len(indexes) < 2:
+        return None
+    pick = itemgetter(*indexes)
+    join = separator.join
+    return lambda g: join(pick(g))
 
 
 # Where a transaction's own amount may be, in the order _tx_amount tries them.
@@ -169,13 +175,16 @@ class _TxRule:
     payer: _PartyRule | None  # None where the shape has nothing of the party
     payee: _PartyRule | None
     purpose_groups: tuple[int, ...]  # the Ustrd lines, else the structured references
+    purpose_joined: Callable[[Groups], str] | None  # … joined, when there are several
     additional_info: int | None
     amounts: tuple[tuple[str, int, int | None], ...]  # (path, amount group, currency group)
     indicator: int | None
 
     def purpose(self, g: Groups) -> str | None:
         """``purpose_of`` the transaction (tidy texts are stripped and never blank)."""
-        return _joined(g, self.purpose_groups) if self.purpose_groups else None
+        if self.purpose_joined is not None:
+            return self.purpose_joined(g)
+        return g[self.purpose_groups[0]] if self.purpose_groups else None
 
     def finish(
         self,
@@ -253,6 +262,7 @@ def _tx_rule(paths: GroupIndexes) -> _TxRule:
         payer=_party_rule(paths, "Dbtr"),
         payee=_party_rule(paths, "Cdtr"),
         purpose_groups=purpose,
+        purpose_joined=_joiner(" ", purpose),
         additional_info=_first(paths, "AddtlTxInf"),
         amounts=amounts,
         indicator=_first(paths, "CdtDbtInd"),
@@ -274,6 +284,7 @@ class _EntryRule:
     entry_ref: int | None
     details: tuple[tuple[str, int], ...]
     bank_tx_code: tuple[int, ...]  # domain, then family and sub-family where present
+    bank_tx_code_joined: Callable[[Groups], str] | None  # … joined by "/", when more than the domain
     info: int | None  # AddtlNtryInf
 
     def head(self, g: Groups, element: str, line_no: int | None) -> _Head:
@@ -316,8 +327,10 @@ class _EntryRule:
             details["reversal"] = "true"
         for key, index in self.details:
             details[key] = g[index]
-        if self.bank_tx_code:
-            details["bank_tx_code"] = "/".join([g[index] for index in self.bank_tx_code])
+        if self.bank_tx_code_joined is not None:
+            details["bank_tx_code"] = self.bank_tx_code_joined(g)
+        elif self.bank_tx_code:
+            details["bank_tx_code"] = g[self.bank_tx_code[0]]
         return sign, amount, currency, reversal, status, booking_date, value_date, entry_ref, details
 
 
@@ -457,6 +470,7 @@ def compile_rule(entry: GroupIndexes, txs: Sequence[GroupIndexes]) -> LineRule |
         entry_ref=_first(entry, "NtryRef"),
         details=tuple((key, index) for key, path in ENTRY_DETAILS if (index := _first(entry, path)) is not None),
         bank_tx_code=bank_code,
+        bank_tx_code_joined=_joiner("/", bank_code),
         info=_first(entry, "AddtlNtryInf"),
     )
     rules = tuple(_tx_rule(paths) for paths in txs)
