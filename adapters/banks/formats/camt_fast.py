@@ -178,6 +178,7 @@ class _Document:
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
         self.shapes = ShapeBook()
         self.shape_attempts = 0
+        self.entry_search = (len(text) + 1, -1)  # (searched from, first <Ntry found there or -1)
         # The 1-based line of text[line_pos]; entries are read in increasing order of position.
         self.line = 1
         self.line_pos = 0
@@ -200,36 +201,49 @@ class _Document:
                     raise _Decline
                 pos = tag.end()
                 continue
+            if name == self.report:
+                if rest:
+                    raise _Decline
+                statement, pos = self.statement(tag.end(), len(statements) + 1)
+                statements.append(statement)
+                continue
             close = f"</{name}>"
             end = text.find(close, tag.end())
             if end < 0 or _nested(text, name, tag.end(), end):
                 raise _Decline
-            if name == self.report:
-                if rest:
-                    raise _Decline
-                statements.append(self.statement(tag.end(), end, len(statements) + 1))
-            else:
-                # Not read, but its depth must be known: parsed below a report-like root, so at
-                # one level less than in the document (where it is a child of the wrapper).
-                _check_depth(self.parse(text[tag.start() : end + len(close)], self.report_open), 1)
+            # Not read, but its depth must be known: parsed below a report-like root, so at one
+            # level less than in the document (where it is a child of the wrapper).
+            _check_depth(self.parse(text[tag.start() : end + len(close)], self.report_open), 1)
             pos = end + len(close)
         if not statements:
             raise _Decline
         return statements
 
-    def statement(self, start: int, end: int, index: int) -> ParsedStatement:
-        """One report element, its content being ``text[start:end]``."""
+    def statement(self, start: int, index: int) -> tuple[ParsedStatement, int]:
+        """One report element, its content starting at ``text[start]``; where it ends.
+
+        Its end tag is looked for after its entries, not from its start: a report spans
+        megabytes, and so does a search through it (for the end tag, and for a same-named
+        element inside, which would make the end ambiguous). Inside entries such an element is
+        found on the tree each shape is made from (see :meth:`entry`); the header and the
+        trailer are searched here.
+        """
         text = self.text
+        close = f"</{self.report}>"
         element = f"{self.report}[{index}]"
-        found = _NTRY.search(text, start, end)
-        first = -1 if found is None else found.start()
+        first = self.next_entry(start)
         lines: list[StatementLine] = []
-        if first < 0:
+        end = text.find(close, start, first) if first >= 0 else text.find(close, start)
+        if end >= 0:  # no entries (the next one found is another report's)
+            if _nested(text, self.report, start, end):
+                raise _Decline
             header, trailer = text[start:end], ""
         else:
             header = text[start:first]
             # The first entry must be a child of the report, not inside a header element.
             if header.count("<") - 2 * header.count("</") - header.count("/>") != 0:
+                raise _Decline
+            if _nested(text, self.report, start, first):
                 raise _Decline
             own_account = account_id(self.parse(header, self.report_open).find(self.q("Acct")), self.q)
             pos = first
@@ -237,16 +251,31 @@ class _Document:
             while True:
                 number += 1
                 pos = self.entry(pos, f"{element}/Ntry[{number}]", own_account, lines)
-                following = text.find("<", pos, end)
+                following = text.find("<", pos)
                 if following < 0 or not text.startswith("<Ntry>", following):
                     break
                 pos = following
+            end = text.find(close, pos)
+            if end < 0 or _nested(text, self.report, pos, end):
+                raise _Decline
             trailer = text[pos:end]
             if _NTRY.search(trailer):
                 raise _Decline
         report = self.parse(header + trailer, self.report_open)
         _check_depth(report, 2)  # the report is at depth 3 in the document
-        return finish_statement(report, lines, self.q, element)
+        return finish_statement(report, lines, self.q, element), end + len(close)
+
+    def next_entry(self, start: int) -> int:
+        """Where the first ``<Ntry`` start tag at or after ``start`` is (-1: none).
+
+        Remembered, so reports without entries do not each search the rest of the document.
+        """
+        searched_from, found = self.entry_search
+        if start < searched_from or (0 <= found < start):
+            match = _NTRY.search(self.text, start)
+            found = -1 if match is None else match.start()
+            self.entry_search = (start, found)
+        return found
 
     def parse(self, content: str, open_tag: str) -> etree._Element:
         """An element made of ``open_tag``, ``content`` and its end tag, parsed safely."""
@@ -267,8 +296,11 @@ class _Document:
             if end < 0 or _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
-            # Entries are at depth 4; one a shape reads has the depth of the tree it was made from.
+            # Entries are at depth 4; one a shape reads has the depth of the tree it was made from,
+            # and the same elements: none may be named like the report (its end would be ambiguous).
             _check_depth(tree, 3)
+            if next(tree.iter(self.q(self.report)), None) is not None:
+                raise _Decline
             for tidy in (True, False):
                 if len(shapes) >= _MAX_SHAPES or self.shape_attempts >= _MAX_SHAPE_ATTEMPTS:
                     break

@@ -186,10 +186,38 @@ def test_entries_no_shape_can_read_are_read_by_lxml_and_compile_only_a_bounded_n
         ("<Stmts/>", False),
     ],
 )
-def test_an_element_named_like_the_report_inside_it_is_declined_and_only_then(inside: str, declined: bool):
-    data = document(entry("1.00", "CRDT", details=f"<AddtlNtryInf>X</AddtlNtryInf>{inside}"))
+@pytest.mark.parametrize("where", ["entry", "deep in an entry", "header", "trailer", "report without entries"])
+def test_an_element_named_like_the_report_inside_it_is_declined_and_only_then(inside: str, declined: bool, where: str):
+    one = entry("1.00", "CRDT", details="<AddtlNtryInf>X</AddtlNtryInf>")
+    if where == "entry":
+        data = document(entry("1.00", "CRDT", details=f"<AddtlNtryInf>X</AddtlNtryInf>{inside}"))
+    elif where == "deep in an entry":
+        data = document(one + entry("2.00", "CRDT", details=f"<NtryDtls><TxDtls>{inside}</TxDtls></NtryDtls>"))
+    elif where == "header":
+        data = document(one, header=f"<Pgntn>{inside}</Pgntn>")
+    elif where == "trailer":
+        data = document(one + one + f"<AddtlStmtInf>{inside}</AddtlStmtInf>")
+    else:
+        data = document(f"<AddtlStmtInf>{inside}</AddtlStmtInf>")
     assert agree(data) is not declined
     assert (read_statements(data) is None) is declined
+
+
+def test_reports_with_and_without_entries_in_any_order_read_the_same():
+    # The end of a report is looked for after its entries; a report without entries ends
+    # before the next report's first entry, however many there are.
+    reports = [
+        ("S1", ""),
+        ("S2", entry("1.00", "CRDT") + entry("2.00", "DBIT")),
+        ("S3", ""),
+        ("S4", ""),
+        ("S5", entry("3.00", "CRDT")),
+        ("S6", ""),
+    ]
+    body = "".join(f"<Stmt><Id>{name}</Id>{entries}</Stmt>" for name, entries in reports)
+    data = document("").replace(b"<Stmt><Id>S1</Id>", body.encode() + b"<Stmt><Id>S7</Id>", 1)
+    assert agree(data)
+    assert [len(s.lines) for s in read_statements(data) or []] == [0, 2, 0, 0, 1, 0, 0]
 
 
 def test_zero_amounts_keep_the_sign_multiplying_by_minus_one_gave_them():
