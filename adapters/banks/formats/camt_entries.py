@@ -637,15 +637,17 @@ def _line(
 
 
 # The payment-order keys of each side, in the order they are filled (it shows in ``details``).
-_ORDER_KEYS = {side: tuple(f"{side}_{key}" for key in ("name", "inn", "account", "bank_name", "bank_bik"))
-               for side in ("payer", "payee")}  # fmt: skip
+ORDER_KEYS: dict[str, tuple[str, str, str, str, str]] = {
+    side: (f"{side}_name", f"{side}_inn", f"{side}_account", f"{side}_bank_name", f"{side}_bank_bik")
+    for side in ("payer", "payee")
+}
 
 
 def fill_payment_order(details: dict[str, str], side: str, party: Party | None) -> None:
-    """Payment-order keys (see base.PAYMENT_ORDER_KEYS) from CAMT party data."""
+    """Payment-order keys (see base.PAYMENTORDER_KEYS) from CAMT party data."""
     if party is None:
         return
-    name, inn, account, bank_name, bank_bik = _ORDER_KEYS[side]
+    name, inn, account, bank_name, bank_bik = ORDER_KEYS[side]
     if party.name is not None:
         details[name] = party.name
     if party.tax_id is not None:

@@ -32,6 +32,7 @@ from adapters.banks.base import LineStatus, StatementLine
 from adapters.banks.formats.camt_entries import (
     AMOUNT,
     ENTRY_DETAILS,
+    ORDER_KEYS,
     PARTY_PATHS,
     TAX_SCHEMES,
     TX_DETAILS,
@@ -39,7 +40,6 @@ from adapters.banks.formats.camt_entries import (
     cached_date,
     currency_code,
     direction,
-    fill_payment_order,
     parse_amount,
     parse_date,
     useful_ref,
@@ -97,9 +97,10 @@ class _PartyRule:
     clearing_member: int | None
     bic: int | None
     bank_name: int | None
+    keys: tuple[str, str, str, str, str]  # its side's payment-order keys (ORDER_KEYS)
 
-    def party(self, g: Groups) -> Party | None:
-        """``party_of`` for an entry of this shape."""
+    def party(self, g: Groups, details: dict[str, str]) -> Party | None:
+        """``party_of`` for an entry of this shape, with ``fill_payment_order`` done in passing."""
         tax_id: str | None = None
         for id_group, scheme_group in self.tax_pairs:
             if g[scheme_group].upper() in TAX_SCHEMES:  # is_tax_scheme, for a tidy (stripped) text
@@ -112,14 +113,19 @@ class _PartyRule:
         clearing: str | None = None
         if self.clearing_system is not None and g[self.clearing_system].upper() == "RUCBC":
             clearing = None if self.clearing_member is None else g[self.clearing_member]
-        return Party(
-            name,
-            account,
-            tax_id,
-            None if self.bic is None else g[self.bic],
-            None if self.bank_name is None else g[self.bank_name],
-            clearing,
-        )
+        bank_name = None if self.bank_name is None else g[self.bank_name]
+        name_key, inn_key, account_key, bank_name_key, bik_key = self.keys
+        if name is not None:
+            details[name_key] = name
+        if tax_id is not None:
+            details[inn_key] = tax_id
+        if account is not None:
+            details[account_key] = account
+        if bank_name is not None:
+            details[bank_name_key] = bank_name
+        if clearing is not None:
+            details[bik_key] = clearing
+        return Party(name, account, tax_id, None if self.bic is None else g[self.bic], bank_name, clearing)
 
 
 def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule | None:
@@ -145,6 +151,7 @@ def _party_rule(paths: GroupIndexes, role: str) -> _PartyRule | None:
         clearing_member=_first(paths, spelled.clearing_member),
         bic=_first(paths, spelled.bic, spelled.bic_v01),
         bank_name=_first(paths, spelled.bank_name),
+        keys=ORDER_KEYS["payer" if role == "Dbtr" else "payee"],
     )
 
 
@@ -204,12 +211,9 @@ class _TxRule:
             bank_ref = (None if self.acct_svcr_ref is None else useful_ref(g[self.acct_svcr_ref])) or (
                 None if self.end_to_end_id is None else useful_ref(g[self.end_to_end_id])
             )
-        payer = None if self.payer is None else self.payer.party(g)
-        payee = None if self.payee is None else self.payee.party(g)
-        if payer is not None:
-            fill_payment_order(details, "payer", payer)
-        if payee is not None:
-            fill_payment_order(details, "payee", payee)
+        # Each fills its payment-order keys, the payer's first (as _line does).
+        payer = None if self.payer is None else self.payer.party(g, details)
+        payee = None if self.payee is None else self.payee.party(g, details)
         # The other side of the original movement (see camt_entries._line).
         expected, other = (payer, payee) if (sign > 0) != reversal else (payee, payer)
         if expected is None and other is not None and (own_account is None or other.account != own_account):
