@@ -182,6 +182,8 @@ class _Document:
         self.shapes = ShapeBook()
         self.shape_attempts = 0
         self.entry_search = (len(text) + 1, -1)  # (searched from, first <Ntry found there or -1)
+        # Where the next "&" is: found once per stretch without one, not searched for per entry.
+        self.next_amp = -1
         # The 1-based line of text[line_pos]; entries are read in increasing order of position.
         self.line = 1
         self.line_pos = 0
@@ -317,8 +319,11 @@ class _Document:
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)
         shape, match, numbers = found
-        groups = shape.groups(match, numbers, text)
         end = match.end()
+        if self.next_amp < pos:  # then the first "&" at or after the entry, len(text) for none
+            amp = text.find("&", pos)
+            self.next_amp = amp if amp >= 0 else len(text)
+        groups = shape.groups(match, numbers, entities=self.next_amp < end)
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
         raw = self.ntry_open + text[pos + len("<Ntry") : end]
         if len(raw) > RAW_LIMIT_CHARS:

@@ -143,12 +143,12 @@ class EntryShape:
         return self.pattern.match(text, pos)
 
     @staticmethod
-    def groups(match: re.Match[str], numbers: tuple[int, ...], text: str) -> Sequence[str]:
+    def groups(match: re.Match[str], numbers: tuple[int, ...], *, entities: bool) -> Sequence[str]:
         """The texts a match captured in ``numbers`` (the shape's groups, in its own order),
-        with the three entities a shape admits unescaped."""
+        with the three entities a shape admits unescaped when the matched text has an ``&``."""
         # group(*numbers) returns a tuple only for two or more numbers.
         groups: Sequence[str] = match.group(*numbers) if len(numbers) > 1 else tuple(map(match.group, numbers))
-        if text.find("&", match.start(), match.end()) >= 0:
+        if entities:
             groups = [_unescape(value) if "&" in value else value for value in groups]
         return groups
 
