@@ -30,7 +30,7 @@ from adapters.banks.formats.statement_line import new_statement_line
 RAW_LIMIT_CHARS = 16 * 1024
 
 # ISO 20022 ActiveOrHistoricCurrencyAndAmount: up to 18 digits, at most 5 after the point.
-_AMOUNT = re.compile(r"\d{1,18}(?:\.\d{0,5})?|\.\d{1,5}")
+AMOUNT = re.compile(r"\d{1,18}(?:\.\d{0,5})?|\.\d{1,5}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 # Schemes under which an organisation's or person's tax number is carried. TXID is the ISO
@@ -167,7 +167,7 @@ def parse_amount(raw: str | None, *, element: str, line: int | None) -> Decimal:
     if raw is None:
         raise ParseError("amount is missing", element=element, line=line)
     raw = raw.strip()
-    if not _AMOUNT.fullmatch(raw):
+    if not AMOUNT.fullmatch(raw):
         raise ParseError(f"amount {raw[:40]!r} is not a plain decimal", element=element, line=line)
     try:
         return Decimal(raw)
@@ -211,6 +211,11 @@ def parse_date(raw: str | None, *, element: str, line: int | None) -> date | Non
 # date is not read again (errors are never remembered: they name the element and line).
 _KNOWN_DATES: dict[str, date] = {}
 _KNOWN_DATES_LIMIT = 4096
+
+
+# The date of a text parse_date has already read, else None (then call parse_date): lets a
+# caller skip formatting the element path an error would name, on the common path.
+cached_date = _KNOWN_DATES.get
 
 
 def direction(raw: str | None, *, element: str, line: int | None, default: int | None = None) -> int:
@@ -261,14 +266,14 @@ class Party(NamedTuple):
     bank_clearing_id: str | None = None
 
 
-_ACCOUNT_IDS = ("Id/IBAN", "Id/Othr/Id", "Id/PrtryAcct/Id", "Id/BBAN", "Id/UPIC")
+ACCOUNT_IDS = ("Id/IBAN", "Id/Othr/Id", "Id/PrtryAcct/Id", "Id/BBAN", "Id/UPIC")
 
 
 def account_id(acct: etree._Element | None, q: Names) -> str | None:
     """IBAN, else the other identification (``Othr/Id``, v01 ``PrtryAcct/Id``, BBAN, UPIC)."""
     if acct is None:
         return None
-    for path in _ACCOUNT_IDS:
+    for path in ACCOUNT_IDS:
         value = text(acct, path, q)
         if value is not None:
             return value
@@ -291,6 +296,11 @@ def _tax_id_paths(prefix: str) -> tuple[tuple[str, str, str], ...]:
     )
 
 
+def is_tax_scheme(scheme: str) -> bool:
+    """Whether an identifier's scheme (code or proprietary) marks it as a tax number."""
+    return scheme.strip().upper() in TAX_SCHEMES
+
+
 def _flat_tax_id(fields: Fields, paths: tuple[tuple[str, str, str], ...]) -> str | None:
     texts = fields.texts
     first = fields.first
@@ -303,7 +313,7 @@ def _flat_tax_id(fields: Fields, paths: tuple[tuple[str, str, str], ...]) -> str
         # Several Othr identifiers pair with their schemes by position only when each has one.
         if schemes and len(schemes) == len(ids):
             for value, scheme in zip(ids, schemes, strict=True):
-                if scheme.strip().upper() in TAX_SCHEMES and value.strip():
+                if is_tax_scheme(scheme) and value.strip():
                     return value.strip()
     return None
 
@@ -331,7 +341,7 @@ def _party_paths(role: str) -> _PartyPaths:
         wrapped_name=f"RltdPties/{role}/Pty/Nm",
         tax_ids=_tax_id_paths(f"RltdPties/{role}/"),
         wrapped_tax_ids=_tax_id_paths(f"RltdPties/{role}/Pty/"),
-        accounts=tuple(f"RltdPties/{role}Acct/{path}" for path in _ACCOUNT_IDS),
+        accounts=tuple(f"RltdPties/{role}Acct/{path}" for path in ACCOUNT_IDS),
         clearing_system=agent + "ClrSysMmbId/ClrSysId/Cd",
         clearing_member=agent + "ClrSysMmbId/MmbId",
         bic=agent + "BICFI",
@@ -340,12 +350,12 @@ def _party_paths(role: str) -> _PartyPaths:
     )
 
 
-_PARTY_PATHS = {role: _party_paths(role) for role in ("Dbtr", "Cdtr")}
+PARTY_PATHS = {role: _party_paths(role) for role in ("Dbtr", "Cdtr")}
 
 
 def party_of(tx: Fields, role: str) -> Party | None:
     """The party in ``RltdPties/<role>`` (Dbtr or Cdtr) with its account and agent."""
-    paths = _PARTY_PATHS[role]
+    paths = PARTY_PATHS[role]
     get = tx.first.get
     # camt v08+ wraps the party in a Party40Choice: <Dbtr><Pty>…</Pty></Dbtr>.
     tax_paths = paths.tax_ids
@@ -385,7 +395,7 @@ def purpose_of(fields: Fields | None) -> str | None:
     return " ".join(refs) or None
 
 
-def _useful_ref(value: str | None) -> str | None:
+def useful_ref(value: str | None) -> str | None:
     if value is None or value.upper() in _EMPTY_REFS:
         return None
     return value
@@ -432,7 +442,7 @@ def _tx_amount(tx: Fields, entry_ccy: str | None, entry_sign: int, *, element: s
 
 
 # Entry-level facts copied into every line's details: key → path below Ntry.
-_ENTRY_DETAILS = (
+ENTRY_DETAILS = (
     ("entry_ref", "NtryRef"),
     ("acct_svcr_ref", "AcctSvcrRef"),
     ("bank_tx_code_proprietary", "BkTxCd/Prtry/Cd"),
@@ -442,7 +452,7 @@ _ENTRY_DETAILS = (
     ("batch_tx_count", "NtryDtls/Btch/NbOfTxs"),
 )
 # Transaction-level facts: key → path below TxDtls.
-_TX_DETAILS = (
+TX_DETAILS = (
     ("end_to_end_id", "Refs/EndToEndId"),
     ("instruction_id", "Refs/InstrId"),
     ("tx_id", "Refs/TxId"),
@@ -500,14 +510,14 @@ def lines_of_entry(
     status, status_code = status_of(entry)
     booking_date = parse_date(get("BookgDt/Dt") or get("BookgDt/DtTm"), element=f"{element}/BookgDt", line=line_no)
     value_date = parse_date(get("ValDt/Dt") or get("ValDt/DtTm"), element=f"{element}/ValDt", line=line_no)
-    entry_ref = _useful_ref(get("AcctSvcrRef")) or _useful_ref(get("NtryRef"))
+    entry_ref = useful_ref(get("AcctSvcrRef")) or useful_ref(get("NtryRef"))
 
     common: dict[str, str] = {}
     if status_code is not None:
         common["entry_status"] = status_code
     if reversal:
         common["reversal"] = "true"
-    for key, path in _ENTRY_DETAILS:
+    for key, path in ENTRY_DETAILS:
         value = get(path)
         if value is not None:
             common[key] = value
@@ -546,9 +556,9 @@ def lines_of_entry(
     # Each payment needs its own reference (the importer deduplicates on it): the bank's
     # per-transaction references when every transaction has a distinct one, else the entry's
     # reference with the position in the batch.
-    own_refs = [_useful_ref(tx.first.get("Refs/AcctSvcrRef")) for tx in txs]
+    own_refs = [useful_ref(tx.first.get("Refs/AcctSvcrRef")) for tx in txs]
     distinct = None not in own_refs and len(set(own_refs)) == len(own_refs) and entry_ref not in own_refs
-    base = entry_ref or _useful_ref(txs[0].first.get("Refs/EndToEndId"))
+    base = entry_ref or useful_ref(txs[0].first.get("Refs/EndToEndId"))
     for index, (tx, tx_amount) in enumerate(zip(txs, split, strict=True), start=1):
         details = dict(common)
         details["batch_index"] = str(index)
@@ -585,16 +595,16 @@ def _line(
     counterparty: Party | None = None
     if tx is not None:
         get = tx.first.get
-        for key, path in _TX_DETAILS:
+        for key, path in TX_DETAILS:
             value = get(path)
             if value is not None:
                 details[key] = value
         if bank_ref is None:
-            bank_ref = _useful_ref(get("Refs/AcctSvcrRef")) or _useful_ref(get("Refs/EndToEndId"))
+            bank_ref = useful_ref(get("Refs/AcctSvcrRef")) or useful_ref(get("Refs/EndToEndId"))
         payer = party_of(tx, "Dbtr")
         payee = party_of(tx, "Cdtr")
-        _fill_payment_order(details, "payer", payer)
-        _fill_payment_order(details, "payee", payee)
+        fill_payment_order(details, "payer", payer)
+        fill_payment_order(details, "payee", payee)
         # The counterparty is the other side of the *original* movement: the debtor of money
         # that came in, the creditor of money that went out. A reversal flips the booking
         # direction but keeps the parties of the payment it undoes.
@@ -627,15 +637,17 @@ def _line(
 
 
 # The payment-order keys of each side, in the order they are filled (it shows in ``details``).
-_ORDER_KEYS = {side: tuple(f"{side}_{key}" for key in ("name", "inn", "account", "bank_name", "bank_bik"))
-               for side in ("payer", "payee")}  # fmt: skip
+ORDER_KEYS: dict[str, tuple[str, str, str, str, str]] = {
+    side: (f"{side}_name", f"{side}_inn", f"{side}_account", f"{side}_bank_name", f"{side}_bank_bik")
+    for side in ("payer", "payee")
+}
 
 
-def _fill_payment_order(details: dict[str, str], side: str, party: Party | None) -> None:
-    """Payment-order keys (see base.PAYMENT_ORDER_KEYS) from CAMT party data."""
+def fill_payment_order(details: dict[str, str], side: str, party: Party | None) -> None:
+    """Payment-order keys (see base.PAYMENTORDER_KEYS) from CAMT party data."""
     if party is None:
         return
-    name, inn, account, bank_name, bank_bik = _ORDER_KEYS[side]
+    name, inn, account, bank_name, bank_bik = ORDER_KEYS[side]
     if party.name is not None:
         details[name] = party.name
     if party.tax_id is not None:

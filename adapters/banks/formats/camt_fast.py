@@ -18,6 +18,9 @@ also reports every error (so an error always reads the same, whichever reader tr
   canonical spelling, is what ``etree.tostring`` would give;
 * the plain layout ``Document/<wrapper>/<report>/Ntry``, entries one after another, nothing of
   the same name nested inside;
+* no element deeper than 256 (libxml2 refuses those while building a tree, but the
+  whole-document check builds none and lets depth 257 through): each part parsed on its own
+  (skipped elements, report headers, the entry each shape is made from) is measured;
 * source lines as libxml2 numbers them, including its rule for lines past 65,534 (it then takes
   an element's line from its first child), or the document is declined.
 
@@ -32,6 +35,7 @@ from lxml import etree
 
 from adapters.banks.base import ParsedStatement, StatementLine
 from adapters.banks.formats.camt_entries import (
+    RAW_LIMIT_CHARS,
     Names,
     account_id,
     bounded_raw,
@@ -40,6 +44,7 @@ from adapters.banks.formats.camt_entries import (
     lines_of_entry,
     where,
 )
+from adapters.banks.formats.camt_rules import LineRule
 from adapters.banks.formats.camt_shapes import ShapeBook, compile_shape
 from adapters.banks.formats.camt_statement import NAMESPACE, REPORT_ELEMENT, WRAPPER, finish_statement
 from adapters.banks.formats.xmlsafe import is_well_formed, safe_parser
@@ -64,6 +69,10 @@ _SHORT_TEXT = 250
 # libxml2 refuses text nodes over 10 MB without huge_tree, but only while building a tree; the
 # check parse builds none, so a document with a long run of text is left to the streaming reader.
 _TEXT_RUN_CHUNK = 1 << 20
+# libxml2 refuses elements nested deeper than this while it builds a tree (the streaming
+# reader), but the whole-document check, which builds none, lets one level more through; so
+# every part the fast reader parses on its own is measured (see _check_depth).
+_MAX_DEPTH = 256
 # Entries of more shapes than this are read with lxml, one by one (still exact, just slower).
 _MAX_SHAPES = 48
 # Compiling a shape costs about a millisecond; entries no compiled shape can read (spelled other
@@ -96,16 +105,19 @@ def _plain_text(data: bytes) -> str | None:
             return None
     elif body.startswith(b"<?"):
         return None
-    # Single-byte counts run at memory speed; a two-byte search ("<!") is slow where "<" is
-    # frequent, so it runs only when the rarer byte occurs at all.
-    declared = declaration is not None
-    if (b"!" in body and b"<!" in body) or (body.count(b"?") > 2 * declared and body.count(b"<?") > declared):
+    # A single-byte search runs at memory speed (memchr; a count is several times slower); a
+    # two-byte search ("<!", "<?") is slow where "<" is frequent, so it runs only when the
+    # rarer byte occurs at all. No processing instruction after the declaration.
+    after_declaration = declaration.end() if declaration is not None else 0
+    if (b"!" in body and b"<!" in body) or (
+        body.find(b"?", after_declaration) >= 0 and body.find(b"<?", after_declaration) >= 0
+    ):
         return None
     if b"&" in body and _OTHER_ENTITY.search(body) is not None:
         return None
     if body.count(b"<") != body.count(b">") or b"\x00" in body:
         return None
-    root_end = body.find(b">", declaration.end() if declaration is not None else 0)
+    root_end = body.find(b">", after_declaration)
     if body.find(b"xmlns", root_end) >= 0:
         return None
     if any(body.find(b"<", start, start + _TEXT_RUN_CHUNK) < 0 for start in range(0, len(body), _TEXT_RUN_CHUNK)):
@@ -169,14 +181,12 @@ class _Document:
         self.report_open = etree.tostring(probe[1], encoding="unicode")[: -len("/>")]
         self.shapes = ShapeBook()
         self.shape_attempts = 0
+        self.entry_search = (len(text) + 1, -1)  # (searched from, first <Ntry found there or -1)
+        # Where the next "&" is: found once per stretch without one, not searched for per entry.
+        self.next_amp = -1
+        # The 1-based line of text[line_pos]; entries are read in increasing order of position.
         self.line = 1
         self.line_pos = 0
-
-    def line_at(self, pos: int) -> int:
-        """The 1-based line of ``text[pos]``; positions are asked in increasing order."""
-        self.line += self.text.count("\n", self.line_pos, pos)
-        self.line_pos = pos
-        return self.line
 
     def statements(self) -> list[ParsedStatement]:
         text = self.text
@@ -196,32 +206,49 @@ class _Document:
                     raise _Decline
                 pos = tag.end()
                 continue
+            if name == self.report:
+                if rest:
+                    raise _Decline
+                statement, pos = self.statement(tag.end(), len(statements) + 1)
+                statements.append(statement)
+                continue
             close = f"</{name}>"
             end = text.find(close, tag.end())
             if end < 0 or _nested(text, name, tag.end(), end):
                 raise _Decline
-            if name == self.report:
-                if rest:
-                    raise _Decline
-                statements.append(self.statement(tag.end(), end, len(statements) + 1))
+            # Not read, but its depth must be known: parsed below a report-like root, so at one
+            # level less than in the document (where it is a child of the wrapper).
+            _check_depth(self.parse(text[tag.start() : end + len(close)], self.report_open), 1)
             pos = end + len(close)
         if not statements:
             raise _Decline
         return statements
 
-    def statement(self, start: int, end: int, index: int) -> ParsedStatement:
-        """One report element, its content being ``text[start:end]``."""
+    def statement(self, start: int, index: int) -> tuple[ParsedStatement, int]:
+        """One report element, its content starting at ``text[start]``; where it ends.
+
+        Its end tag is looked for after its entries, not from its start: a report spans
+        megabytes, and so does a search through it (for the end tag, and for a same-named
+        element inside, which would make the end ambiguous). Inside entries such an element is
+        found on the tree each shape is made from (see :meth:`entry`); the header and the
+        trailer are searched here.
+        """
         text = self.text
+        close = f"</{self.report}>"
         element = f"{self.report}[{index}]"
-        found = _NTRY.search(text, start, end)
-        first = -1 if found is None else found.start()
+        first = self.next_entry(start)
         lines: list[StatementLine] = []
-        if first < 0:
+        end = text.find(close, start, first) if first >= 0 else text.find(close, start)
+        if end >= 0:  # no entries (the next one found is another report's)
+            if _nested(text, self.report, start, end):
+                raise _Decline
             header, trailer = text[start:end], ""
         else:
             header = text[start:first]
             # The first entry must be a child of the report, not inside a header element.
             if header.count("<") - 2 * header.count("</") - header.count("/>") != 0:
+                raise _Decline
+            if _nested(text, self.report, start, first):
                 raise _Decline
             own_account = account_id(self.parse(header, self.report_open).find(self.q("Acct")), self.q)
             pos = first
@@ -229,14 +256,31 @@ class _Document:
             while True:
                 number += 1
                 pos = self.entry(pos, f"{element}/Ntry[{number}]", own_account, lines)
-                following = text.find("<", pos, end)
+                following = text.find("<", pos)
                 if following < 0 or not text.startswith("<Ntry>", following):
                     break
                 pos = following
+            end = text.find(close, pos)
+            if end < 0 or _nested(text, self.report, pos, end):
+                raise _Decline
             trailer = text[pos:end]
             if _NTRY.search(trailer):
                 raise _Decline
-        return finish_statement(self.parse(header + trailer, self.report_open), lines, self.q, element)
+        report = self.parse(header + trailer, self.report_open)
+        _check_depth(report, 2)  # the report is at depth 3 in the document
+        return finish_statement(report, lines, self.q, element), end + len(close)
+
+    def next_entry(self, start: int) -> int:
+        """Where the first ``<Ntry`` start tag at or after ``start`` is (-1: none).
+
+        Remembered, so reports without entries do not each search the rest of the document.
+        """
+        searched_from, found = self.entry_search
+        if start < searched_from or (0 <= found < start):
+            match = _NTRY.search(self.text, start)
+            found = -1 if match is None else match.start()
+            self.entry_search = (start, found)
+        return found
 
     def parse(self, content: str, open_tag: str) -> etree._Element:
         """An element made of ``open_tag``, ``content`` and its end tag, parsed safely."""
@@ -248,40 +292,63 @@ class _Document:
         text = self.text
         if not text.startswith("<Ntry>", pos):
             raise _Decline
-        line = self.line_at(pos)
-        end = text.find("</Ntry>", pos)
-        if end < 0:
-            raise _Decline
+        line = self.line = self.line + text.count("\n", self.line_pos, pos)  # the line of text[pos]
+        self.line_pos = pos
         shapes = self.shapes
-        found = shapes.read(text, pos, end)
+        found = shapes.find(text, pos)
         if found is None:
-            if _NTRY.search(text, pos + 1, end):
+            end = text.find("</Ntry>", pos)
+            if end < 0 or _NTRY.search(text, pos + 1, end):
                 raise _Decline
             tree = self.parse(text[pos + len("<Ntry>") : end], self.ntry_open)
+            # Entries are at depth 4; one a shape reads has the depth of the tree it was made from,
+            # and the same elements: none may be named like the report (its end would be ambiguous).
+            _check_depth(tree, 3)
+            if next(tree.iter(self.q(self.report)), None) is not None:
+                raise _Decline
             for tidy in (True, False):
                 if len(shapes) >= _MAX_SHAPES or self.shape_attempts >= _MAX_SHAPE_ATTEMPTS:
                     break
                 self.shape_attempts += 1
                 new_shape = compile_shape(tree, self.ns, tidy=tidy)
-                found = None if new_shape is None else new_shape.read(text, pos)
-                if new_shape is not None and found is not None:
+                match = None if new_shape is None else new_shape.match(text, pos)
+                if new_shape is not None and match is not None:
                     shapes.add(new_shape)
+                    found = new_shape, match, new_shape.numbers
                     break
             if found is None:
                 return self.entry_by_tree(tree, pos, end + len("</Ntry>"), line, element, own_account, out)
+        shape, match, numbers = found
+        end = match.end()
+        if self.next_amp < pos:  # then the first "&" at or after the entry, len(text) for none
+            amp = text.find("&", pos)
+            self.next_amp = amp if amp >= 0 else len(text)
+        groups = shape.groups(match, numbers, entities=self.next_amp < end)
         line_no = line if line < _LINE_LIMIT else _big_line(text, pos + len("<Ntry>"), line)
+        raw = self.ntry_open + text[pos + len("<Ntry") : end]
+        if len(raw) > RAW_LIMIT_CHARS:
+            raw = bounded_raw(raw)
+        rule = shape.rule
+        if isinstance(rule, LineRule):
+            # At most one transaction: its source line is never asked for (only a split batch's are).
+            out.append(rule.line(groups, raw, line_no, element, own_account))
+            return end
         tx_lines: list[int | None] = []
-        for offset in found.tx_offsets:
+        for tx_group in shape.tx_groups:
+            offset = match.start(numbers[tx_group - 1])
             tx_line = line + text.count("\n", pos, offset)
             if tx_line >= _LINE_LIMIT:
                 tag_end = text.find(">", offset) + 1
                 tx_line = _big_line(text, tag_end, tx_line)
             tx_lines.append(tx_line)
-        raw = bounded_raw(self.ntry_open + text[pos + len("<Ntry") : found.end])
+        if rule is not None:
+            out.extend(rule.lines(groups, tx_lines, raw, line_no, element, own_account))
+            return end
+        fields = shape.fields(groups)
         out.extend(
-            lines_of_entry(found.entry, found.txs, tx_lines, raw, line_no, element=element, own_account=own_account)
+            lines_of_entry(fields.entry, fields.txs, tx_lines, raw, line_no, element=element, own_account=own_account)
         )
-        return found.end
+        return end
 
     def entry_by_tree(
         self,
@@ -313,6 +380,19 @@ class _Document:
             )
         )
         return end
+
+
+def _check_depth(root: etree._Element, offset: int) -> None:
+    """Decline when ``root``'s tree, ``offset`` levels below the document's root, is too deep."""
+    deepest = 0
+    stack = [(root, offset + 1)]
+    while stack:
+        elem, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+        stack.extend((child, depth + 1) for child in elem)
+    if deepest > _MAX_DEPTH:
+        raise _Decline
 
 
 def _nested(text: str, name: str, start: int, end: int) -> bool:
