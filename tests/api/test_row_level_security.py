@@ -267,3 +267,97 @@ def test_the_status_read_function_binds_the_keys_partner_for_what_follows(roles:
         assert seen["invoice"]["number"] == "B-1"
         assert conn.execute(text("SELECT current_setting('sverka.partner_id')")).scalar_one() == ""
         assert conn.execute(status, {"h": "no-such-key", "no": "B-1"}).scalar_one() is None
+
+
+def _lines(session: Session, payers: dict[str, str | None]) -> dict[str, int]:
+    """Bank lines (bank_ref → payer's tax id) on a new account and statement, written by the owner; their ids."""
+    account = BankAccount(number=f"4070281090000{uuid.uuid4().int % 10**7:07d}", currency="RUB")
+    session.add(account)
+    session.flush()
+    statement = Statement(
+        bank_account_id=account.id or 0, source="file", format="camt053", file_hash=uuid.uuid4().hex, imported_by="t"
+    )
+    session.add(statement)
+    session.flush()
+    lines = {
+        ref: BankTransaction(
+            bank_account_id=account.id or 0,
+            statement_id=statement.id or 0,
+            dedupe_key=ref,
+            bank_ref=ref,
+            amount_minor=100,
+            currency="RUB",
+            counterparty_tax_id=payer,
+        )
+        for ref, payer in payers.items()
+    }
+    session.add_all(lines.values())
+    session.flush()
+    return {ref: line.id or 0 for ref, line in lines.items()}
+
+
+def test_a_partner_bound_transaction_writes_only_its_bank_lines(roles: Roles) -> None:
+    """The line policy (0008, rewritten by 0019) confines updates too: another partner's lines are not
+    touched, and a line allocated to the partner's invoice cannot be written out of its reach."""
+    with Session(roles.owner) as session:
+        ids = _lines(session, {"PAID-BY-A": "7701234567", "PAID-BY-B": "7809876543", "THIRD": "5003000001"})
+        b1 = session.execute(text("SELECT id FROM invoice WHERE number = 'B-1'")).scalar_one()
+        session.add(
+            Allocation(
+                transaction_id=ids["THIRD"],
+                invoice_id=b1,
+                amount_minor=100,
+                currency="RUB",
+                kind="manual",
+                created_by="t",
+            )
+        )
+        session.commit()
+    touch = text("UPDATE bank_transaction SET purpose = 'x' RETURNING bank_ref")
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.b)})
+        assert sorted(conn.execute(touch).scalars()) == ["PAID-BY-B", "THIRD"]
+        conn.rollback()
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        assert list(conn.execute(touch).scalars()) == ["PAID-BY-A"]
+        with pytest.raises(DBAPIError, match="row-level security"):  # paid by A, moved to B's tax id
+            conn.execute(
+                text("UPDATE bank_transaction SET counterparty_tax_id = '7809876543' WHERE id = :i"),
+                {"i": ids["PAID-BY-A"]},
+            )
+    with roles.app.connect() as conn:  # the allocation to B's invoice keeps a line B's whoever paid it
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.b)})
+        changed = conn.execute(
+            text("UPDATE bank_transaction SET counterparty_tax_id = '5003000002' WHERE id = :i RETURNING id"),
+            {"i": ids["THIRD"]},
+        ).scalars()
+        assert list(changed) == [ids["THIRD"]]
+
+
+def _cost(conn: Connection, statement: str, params: dict[str, object]) -> float:
+    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar_one()
+    return float(plan[0]["Plan"]["Total Cost"])
+
+
+def test_the_line_policy_costs_an_internal_caller_what_the_owner_pays(roles: Roles) -> None:
+    """For an internal caller (no partner bound) the policy is true at its first arm, but the planner
+    costs every arm for every row. 0008's per-row ``EXISTS`` priced the matcher's bulk line update
+    at 20–60 times the owner's, past the point where PostgreSQL compiles a statement with JIT (about a
+    second per update); as a set (0019) it is costed once per statement."""
+    with Session(roles.owner) as session:
+        ids = sorted(_lines(session, {f"L{n}": f"50030{n:05d}" for n in range(2000)}).values())
+        session.commit()
+    with roles.owner.connect() as conn:
+        conn.execute(text("ANALYZE bank_transaction"))
+        conn.commit()
+    update = (
+        "UPDATE bank_transaction SET allocated_minor = bank_transaction.allocated_minor + d.delta"
+        " FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id, unnest(CAST(:deltas AS bigint[])) AS delta) AS d"
+        " WHERE bank_transaction.id = d.id"
+    )
+    params: dict[str, object] = {"ids": ids, "deltas": [1] * len(ids)}
+    with roles.owner.connect() as conn:
+        owner = _cost(conn, update, params)
+    with roles.app.connect() as conn:
+        app = _cost(conn, update, params)
+    assert app < 2 * owner, (app, owner)
