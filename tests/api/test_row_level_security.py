@@ -87,6 +87,16 @@ def test_the_app_role_is_neither_owner_nor_bypassrls(roles: Roles) -> None:
     assert owner != user
 
 
+def test_the_app_role_runs_with_productions_settings(roles: Roles) -> None:
+    """``deploy/postgres/roles.sql``'s settings for the app role, JIT off among them: the policies make the
+    planner cost an internal caller's bulk statements far above what they cost to run, and JIT
+    compilation set off by that cost took about a second per matcher update (docs/benchmarks.md)."""
+    assert "jit = off" in pg_roles.app_role_settings()
+    with roles.app.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar_one() == "off"
+        assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "5min"
+
+
 def test_a_partner_bound_transaction_sees_only_that_partners_rows(roles: Roles) -> None:
     with roles.app.connect() as conn:
         assert _numbers(conn, roles.a) == ["A-1"]
@@ -297,8 +307,8 @@ def _lines(session: Session, payers: dict[str, str | None]) -> dict[str, int]:
 
 
 def test_a_partner_bound_transaction_writes_only_its_bank_lines(roles: Roles) -> None:
-    """The line policy (0008, rewritten by 0019) confines updates too: another partner's lines are not
-    touched, and a line allocated to the partner's invoice cannot be written out of its reach."""
+    """The line policy (0008) confines updates too: another partner's lines are not touched, a line
+    cannot be written out of the partner's reach, and a line allocated to its invoice stays its own."""
     with Session(roles.owner) as session:
         ids = _lines(session, {"PAID-BY-A": "7701234567", "PAID-BY-B": "7809876543", "THIRD": "5003000001"})
         b1 = session.execute(text("SELECT id FROM invoice WHERE number = 'B-1'")).scalar_one()
@@ -332,32 +342,3 @@ def test_a_partner_bound_transaction_writes_only_its_bank_lines(roles: Roles) ->
             {"i": ids["THIRD"]},
         ).scalars()
         assert list(changed) == [ids["THIRD"]]
-
-
-def _cost(conn: Connection, statement: str, params: dict[str, object]) -> float:
-    plan = conn.execute(text(f"EXPLAIN (FORMAT JSON) {statement}"), params).scalar_one()
-    return float(plan[0]["Plan"]["Total Cost"])
-
-
-def test_the_line_policy_costs_an_internal_caller_what_the_owner_pays(roles: Roles) -> None:
-    """For an internal caller (no partner bound) the policy is true at its first arm, but the planner
-    costs every arm for every row. 0008's per-row ``EXISTS`` priced the matcher's bulk line update
-    at 20–60 times the owner's, past the point where PostgreSQL compiles a statement with JIT (about a
-    second per update); as a set (0019) it is costed once per statement."""
-    with Session(roles.owner) as session:
-        ids = sorted(_lines(session, {f"L{n}": f"50030{n:05d}" for n in range(2000)}).values())
-        session.commit()
-    with roles.owner.connect() as conn:
-        conn.execute(text("ANALYZE bank_transaction"))
-        conn.commit()
-    update = (
-        "UPDATE bank_transaction SET allocated_minor = bank_transaction.allocated_minor + d.delta"
-        " FROM (SELECT unnest(CAST(:ids AS bigint[])) AS id, unnest(CAST(:deltas AS bigint[])) AS delta) AS d"
-        " WHERE bank_transaction.id = d.id"
-    )
-    params: dict[str, object] = {"ids": ids, "deltas": [1] * len(ids)}
-    with roles.owner.connect() as conn:
-        owner = _cost(conn, update, params)
-    with roles.app.connect() as conn:
-        app = _cost(conn, update, params)
-    assert app < 2 * owner, (app, owner)
