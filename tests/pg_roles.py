@@ -30,7 +30,7 @@ def app_role_settings() -> list[str]:
     """``name = value`` of each ``ALTER ROLE sverka_app SET`` in ``deploy/postgres/roles.sql``.
 
     Read from the file so that what tests and benchmarks run as is what production's role is set
-    to: its ``jit = off`` changes the application role's plans' costs by a second per bulk statement.
+    to: its ``jit = off`` spares the application role about a second of JIT compilation per bulk update.
     """
     roles_sql = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "roles.sql"
     return re.findall(r"^ALTER ROLE sverka_app SET (.+?);\s*$", roles_sql.read_text(), flags=re.MULTILINE)

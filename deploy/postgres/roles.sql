@@ -22,9 +22,9 @@ SELECT format('ALTER ROLE sverka_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE N
 ALTER ROLE sverka_app SET idle_in_transaction_session_timeout = '5min';
 -- No JIT compilation. Row-level security's policies are costed per row as if every arm ran (the bank
 -- line policy's per-line EXISTS), so an internal caller's bulk statement looks 20-60x dearer than the
--- owner's: past jit_*_above_cost the server spent about a second compiling each 20,000-line update that
--- then ran in a tenth of that (docs/benchmarks.md, "Reconcile on PostgreSQL"). No query here is
--- long enough to gain from JIT.
+-- owner's: past jit_*_above_cost the server spent about a second compiling each of the matcher's
+-- 20,000-line updates, about as long as the update itself took (docs/benchmarks.md, "Reconcile on
+-- PostgreSQL as the application role"). No query here runs long enough to gain from JIT.
 ALTER ROLE sverka_app SET jit = off;
 
 SELECT format('CREATE DATABASE %I OWNER sverka_owner ENCODING ''UTF8''', :'database')
