@@ -10,7 +10,9 @@ their own role names per test; the benchmarks use production's.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
@@ -24,12 +26,27 @@ class Roles:
 PRODUCTION = Roles()
 
 
+def app_role_settings() -> list[str]:
+    """``name = value`` of each ``ALTER ROLE sverka_app SET`` in ``deploy/postgres/roles.sql``.
+
+    Read from the file so that what tests and benchmarks run as is what production's role is set
+    to: its ``jit = off`` spares the application role about a second of JIT compilation per bulk update.
+    """
+    roles_sql = Path(__file__).resolve().parents[1] / "deploy" / "postgres" / "roles.sql"
+    return re.findall(r"^ALTER ROLE sverka_app SET (.+?);\s*$", roles_sql.read_text(), flags=re.MULTILINE)
+
+
 def create_roles(admin_url: str, roles: Roles = PRODUCTION) -> None:
-    """The two roles, neither superuser nor BYPASSRLS (a throwaway cluster: no passwords, trust auth)."""
+    """The two roles, neither superuser nor BYPASSRLS; the app's with production's settings.
+
+    A throwaway cluster: no passwords, trust auth.
+    """
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         for role in (roles.owner, roles.app):
             conn.execute(text(f"CREATE ROLE {role} LOGIN NOSUPERUSER NOBYPASSRLS"))
+        for setting in app_role_settings():
+            conn.execute(text(f"ALTER ROLE {roles.app} SET {setting}"))
     admin.dispose()
 
 

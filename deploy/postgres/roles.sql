@@ -20,6 +20,12 @@ SELECT format('ALTER ROLE sverka_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE N
 -- A transaction the app leaves open (a stuck request or task) must not hold its locks forever. Five minutes
 -- is above the longest legitimate one (a bank pull holds its account's row lock while the bank answers).
 ALTER ROLE sverka_app SET idle_in_transaction_session_timeout = '5min';
+-- No JIT compilation. Row-level security's policies are costed per row as if every arm ran (the bank
+-- line policy's per-line EXISTS), so an internal caller's bulk statement looks 20-60x dearer than the
+-- owner's: past jit_*_above_cost the server spent about a second compiling each of the matcher's
+-- 20,000-line updates, about as long as the update itself took (docs/benchmarks.md, "Reconcile on
+-- PostgreSQL as the application role"). No query here runs long enough to gain from JIT.
+ALTER ROLE sverka_app SET jit = off;
 
 SELECT format('CREATE DATABASE %I OWNER sverka_owner ENCODING ''UTF8''', :'database')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'database') \gexec

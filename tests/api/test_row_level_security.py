@@ -87,6 +87,16 @@ def test_the_app_role_is_neither_owner_nor_bypassrls(roles: Roles) -> None:
     assert owner != user
 
 
+def test_the_app_role_runs_with_productions_settings(roles: Roles) -> None:
+    """``deploy/postgres/roles.sql``'s settings for the app role, JIT off among them: the policies make the
+    planner cost an internal caller's bulk statements far above what they cost to run, and JIT
+    compilation set off by that cost took about a second per matcher update (docs/benchmarks.md)."""
+    assert "jit = off" in pg_roles.app_role_settings()
+    with roles.app.connect() as conn:
+        assert conn.execute(text("SHOW jit")).scalar_one() == "off"
+        assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar_one() == "5min"
+
+
 def test_a_partner_bound_transaction_sees_only_that_partners_rows(roles: Roles) -> None:
     with roles.app.connect() as conn:
         assert _numbers(conn, roles.a) == ["A-1"]
@@ -267,3 +277,68 @@ def test_the_status_read_function_binds_the_keys_partner_for_what_follows(roles:
         assert seen["invoice"]["number"] == "B-1"
         assert conn.execute(text("SELECT current_setting('sverka.partner_id')")).scalar_one() == ""
         assert conn.execute(status, {"h": "no-such-key", "no": "B-1"}).scalar_one() is None
+
+
+def _lines(session: Session, payers: dict[str, str | None]) -> dict[str, int]:
+    """Bank lines (bank_ref → payer's tax id) on a new account and statement, written by the owner; their ids."""
+    account = BankAccount(number=f"4070281090000{uuid.uuid4().int % 10**7:07d}", currency="RUB")
+    session.add(account)
+    session.flush()
+    statement = Statement(
+        bank_account_id=account.id or 0, source="file", format="camt053", file_hash=uuid.uuid4().hex, imported_by="t"
+    )
+    session.add(statement)
+    session.flush()
+    lines = {
+        ref: BankTransaction(
+            bank_account_id=account.id or 0,
+            statement_id=statement.id or 0,
+            dedupe_key=ref,
+            bank_ref=ref,
+            amount_minor=100,
+            currency="RUB",
+            counterparty_tax_id=payer,
+        )
+        for ref, payer in payers.items()
+    }
+    session.add_all(lines.values())
+    session.flush()
+    return {ref: line.id or 0 for ref, line in lines.items()}
+
+
+def test_a_partner_bound_transaction_writes_only_its_bank_lines(roles: Roles) -> None:
+    """The line policy (0008) confines updates too: another partner's lines are not touched, a line
+    cannot be written out of the partner's reach, and a line allocated to its invoice stays its own."""
+    with Session(roles.owner) as session:
+        ids = _lines(session, {"PAID-BY-A": "7701234567", "PAID-BY-B": "7809876543", "THIRD": "5003000001"})
+        b1 = session.execute(text("SELECT id FROM invoice WHERE number = 'B-1'")).scalar_one()
+        session.add(
+            Allocation(
+                transaction_id=ids["THIRD"],
+                invoice_id=b1,
+                amount_minor=100,
+                currency="RUB",
+                kind="manual",
+                created_by="t",
+            )
+        )
+        session.commit()
+    touch = text("UPDATE bank_transaction SET purpose = 'x' RETURNING bank_ref")
+    with roles.app.connect() as conn:
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.b)})
+        assert sorted(conn.execute(touch).scalars()) == ["PAID-BY-B", "THIRD"]
+        conn.rollback()
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.a)})
+        assert list(conn.execute(touch).scalars()) == ["PAID-BY-A"]
+        with pytest.raises(DBAPIError, match="row-level security"):  # paid by A, moved to B's tax id
+            conn.execute(
+                text("UPDATE bank_transaction SET counterparty_tax_id = '7809876543' WHERE id = :i"),
+                {"i": ids["PAID-BY-A"]},
+            )
+    with roles.app.connect() as conn:  # the allocation to B's invoice keeps a line B's whoever paid it
+        conn.execute(text("SELECT set_config('sverka.partner_id', :p, true)"), {"p": str(roles.b)})
+        changed = conn.execute(
+            text("UPDATE bank_transaction SET counterparty_tax_id = '5003000002' WHERE id = :i RETURNING id"),
+            {"i": ids["THIRD"]},
+        ).scalars()
+        assert list(changed) == [ids["THIRD"]]
