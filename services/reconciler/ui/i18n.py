@@ -237,6 +237,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.payer_learned_account": {"ru": "счёт, которому научили ранее", "en": "an account learned earlier"},
     "reason.payer_name": {"ru": "наименование плательщика совпадает", "en": "the payer's name matches"},
     "reason.payer_name_fuzzy": {"ru": "наименование плательщика похоже", "en": "the payer's name is similar"},
+    "reason.payer_name_transliterated": {
+        "ru": "наименование плательщика латиницей похоже на наименование контрагента",
+        "en": "the payer's name in Latin letters is like the partner's",
+    },
     "reason.below_auto_confidence": {
         "ru": "уверенность ниже порога автоматического разнесения",
         "en": "confidence below the automatic threshold",

@@ -6,8 +6,10 @@ allocation or a needless review on that unseen world.
 
 from __future__ import annotations
 
+from services.reconciler.matching.payers import IDENTIFICATION_PENALTY, PartnerDirectory
 from services.reconciler.matching.references import SERIAL, number_keys
 from services.reconciler.matching.text import read_purpose
+from services.reconciler.matching.types import LearnedFacts, PartnerFacts, PaymentLine
 from tests.services.reconciler.matching.factories import booked, codes, credit, decide_one, invoice, suggested
 
 
@@ -139,3 +141,56 @@ def test_a_piece_of_a_cited_contract_number_is_no_mistyped_invoice_number() -> N
     assert d.outcome == "suggest"
     assert "reference_typo" not in {r.code for s in d.suggestions for r in s.reasons}
     assert d.suggestions[0].confidence == d.suggestions[-1].confidence  # neither ranked first by a typo
+
+
+PROMRESURS = PartnerFacts(11, "ООО «Промресурс»", ("7811000011",), ("40702810900000000011",))
+BEREZKA = PartnerFacts(12, "ООО «Берёзка»", ("7812000012",), ("40702810900000000012",))
+NAMED_IN_CYRILLIC = (PROMRESURS, BEREZKA)
+
+
+def _unknown_account(name: str, amount: int, purpose: str) -> PaymentLine:
+    """A line with only a name: no INN, an account the directory does not know."""
+    return credit(amount, purpose, None, counterparty_name=name, counterparty_account="40702810000000099999")
+
+
+def test_a_payer_in_latin_letters_is_its_cyrillic_partner_at_the_fuzzy_names_trust() -> None:
+    """ "Promresurs LLC" is ООО «Промресурс» spelled by a Latin-only bank ("Berezka LLC" is
+    ООО «Берёзка»): identified, and trusted exactly as much as a similar Cyrillic name."""
+    directory = PartnerDirectory(NAMED_IN_CYRILLIC, LearnedFacts())
+    for name, partner in (("Promresurs LLC", PROMRESURS), ("Berezka LLC", BEREZKA), ("OOO Berezka", BEREZKA)):
+        found = directory.identify(_unknown_account(name, 1_00, "Оплата"))
+        assert found.partner_ids == {partner.id}, name
+        assert found.by == "name_transliterated"
+        assert found.penalty == IDENTIFICATION_PENALTY["name_fuzzy"]
+    # Its short number is now read among its invoices: the invoice is offered first, with the
+    # confidence a similar Cyrillic name gets (below the automatic threshold: a person confirms).
+    inv = invoice("42", 36_000_00, PROMRESURS)
+    latin = decide_one(
+        _unknown_account("Promresurs LLC", 36_000_00, "Оплата по сч. 42"), [inv], partners=NAMED_IN_CYRILLIC
+    )
+    cyrillic = decide_one(
+        _unknown_account("ООО Промресурсы", 36_000_00, "Оплата по сч. 42"), [inv], partners=NAMED_IN_CYRILLIC
+    )
+    assert "payer_name_transliterated" in codes(latin) and "payer_name_fuzzy" in codes(cyrillic)
+    assert (latin.outcome, latin.confidence) == (cyrillic.outcome, cyrillic.confidence)
+    assert latin.outcome == "suggest" and latin.suggestions[0].invoice_id == inv.id
+
+
+def test_a_transliterated_name_alone_books_nothing() -> None:
+    """The only open invoice of Промресурс with the amount, no number in the purpose: a person
+    confirms it — a spelling is a guess, not a legal entity."""
+    inv = invoice("42", 36_000_00, PROMRESURS)
+    d = decide_one(_unknown_account("Promresurs LLC", 36_000_00, "Оплата за товары"), [inv], partners=NAMED_IN_CYRILLIC)
+    assert booked(d) == set()
+    assert inv.id in suggested(d)
+
+
+def test_only_a_name_no_partner_resembles_is_read_as_a_transliteration() -> None:
+    """A Latin name that is (like) a Latin partner's stays that partner's; a Cyrillic name is never
+    transliterated; a tax id on the line still rules out every name."""
+    latin_partner = PartnerFacts(13, "Promresurs Trading Ltd", (), ())
+    directory = PartnerDirectory((*NAMED_IN_CYRILLIC, latin_partner), LearnedFacts())
+    assert directory.identify(_unknown_account("PROMRESURS TRADING LTD", 1_00, "")).partner_ids == {13}
+    assert directory.identify(_unknown_account("ООО Promresursъ", 1_00, "")).by != "name_transliterated"
+    with_inn = credit(1_00, "", None, counterparty_name="Promresurs LLC", counterparty_tax_id="7899999999")
+    assert directory.identify(with_inn).partner_ids == frozenset()
