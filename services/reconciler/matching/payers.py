@@ -24,7 +24,9 @@ from rapidfuzz import fuzz, process
 
 from services.reconciler.matching.types import LearnedFacts, PartnerFacts, PaymentLine, Reason
 
-IdentifiedBy = Literal["tax_id", "account", "learned_account", "name", "name_fuzzy", "name_transliterated"]
+IdentifiedBy = Literal[
+    "tax_id", "account", "learned_account", "name", "name_before_comma", "name_fuzzy", "name_transliterated"
+]
 
 # How much less a rule may trust a partner identified this way than one identified by tax id.
 IDENTIFICATION_PENALTY: dict[IdentifiedBy, float] = {
@@ -32,6 +34,8 @@ IDENTIFICATION_PENALTY: dict[IdentifiedBy, float] = {
     "account": 0.0,
     "learned_account": 0.01,
     "name": 0.02,
+    # The name as written, up to the branch or city a bank appends after a comma.
+    "name_before_comma": 0.02,
     "name_fuzzy": 0.08,
     # No more than a similar name: a transliteration alone books nothing a fuzzy name could not.
     "name_transliterated": 0.08,
@@ -139,6 +143,8 @@ class PartnerDirectory:
         }
         self._name_choices = list(self._by_name)
         self._latin_choices = list(self._by_latin_name)
+        # Name → the longer names that begin with its words; built when a comma first needs it.
+        self._extensions: dict[str, list[str]] | None = None
         # A payer pays many times: each distinct (tax id, account, name) is identified once.
         self._identified: dict[tuple[str | None, str | None, str | None], Identification] = {}
 
@@ -189,6 +195,17 @@ class PartnerDirectory:
             ids = frozenset(self._by_name[choice])
             reason = self._reason("payer_name_fuzzy", f"name «{raw}» (similarity {score:.0f}%)", ids)
             return Identification(ids, "name_fuzzy", (reason,))
+        # "Blue Harbor Trading Ltd East, Riga": a bank appended the city or branch. The name
+        # before the first comma, exactly a partner's, is that partner — unless the words after
+        # the comma complete another partner's name ("Blue Harbor Trading Ltd, East, Riga" may be
+        # "... Ltd East" as well as "... Ltd": nobody).
+        head, comma, tail = raw.partition(",")
+        if comma and (before := normalise_name(head)) in self._by_name and before != name:
+            if not self._completed_by(before, frozenset(normalise_name(tail).split())):
+                ids = frozenset(self._by_name[before])
+                reason = self._reason("payer_name_before_comma", f"name «{head.strip()}» (before the comma)", ids)
+                return Identification(ids, "name_before_comma", (reason,))
+            return UNKNOWN
         # Not like any name as written: a name in Latin letters may be a Cyrillic partner's
         # spelled by a foreign or Latin-only bank. Only a name no partner's name resembles gets
         # here, so a name that is some partner's is never read as another's transliteration; a
@@ -205,6 +222,17 @@ class PartnerDirectory:
         ids = frozenset(self._by_latin_name[choice])
         reason = self._reason("payer_name_transliterated", f"name «{raw}» as «{choice}» (similarity {score:.0f}%)", ids)
         return Identification(ids, "name_transliterated", (reason,))
+
+    def _completed_by(self, name: str, words: frozenset[str]) -> bool:
+        """Whether another partner's name is ``name`` followed by some of ``words``."""
+        if self._extensions is None:
+            self._extensions = defaultdict(list)
+            for other in self._by_name:
+                parts = other.split()
+                for k in range(1, len(parts)):
+                    self._extensions[" ".join(parts[:k])].append(other)
+        length = len(name.split())
+        return any(set(other.split()[length:]) <= words for other in self._extensions.get(name, ()))
 
     def _reason(self, code: str, what: str, ids: frozenset[int]) -> Reason:
         names = ", ".join(sorted(self.name(i) for i in ids))

@@ -236,6 +236,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.payer_account": {"ru": "счёт плательщика совпадает", "en": "the payer's account matches"},
     "reason.payer_learned_account": {"ru": "счёт, которому научили ранее", "en": "an account learned earlier"},
     "reason.payer_name": {"ru": "наименование плательщика совпадает", "en": "the payer's name matches"},
+    "reason.payer_name_before_comma": {
+        "ru": "наименование плательщика до запятой совпадает",
+        "en": "the payer's name before the comma matches",
+    },
     "reason.payer_name_fuzzy": {"ru": "наименование плательщика похоже", "en": "the payer's name is similar"},
     "reason.payer_name_transliterated": {
         "ru": "наименование плательщика латиницей похоже на наименование контрагента",

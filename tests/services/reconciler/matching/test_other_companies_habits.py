@@ -6,6 +6,8 @@ allocation or a needless review on that unseen world.
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.reconciler.matching.payers import IDENTIFICATION_PENALTY, PartnerDirectory
 from services.reconciler.matching.references import SERIAL, number_keys
 from services.reconciler.matching.text import read_purpose
@@ -148,9 +150,9 @@ BEREZKA = PartnerFacts(12, "ООО «Берёзка»", ("7812000012",), ("40702
 NAMED_IN_CYRILLIC = (PROMRESURS, BEREZKA)
 
 
-def _unknown_account(name: str, amount: int, purpose: str) -> PaymentLine:
+def _unknown_account(name: str, amount: int, purpose: str, **kw: Any) -> PaymentLine:
     """A line with only a name: no INN, an account the directory does not know."""
-    return credit(amount, purpose, None, counterparty_name=name, counterparty_account="40702810000000099999")
+    return credit(amount, purpose, None, counterparty_name=name, counterparty_account="40702810000000099999", **kw)
 
 
 def test_a_payer_in_latin_letters_is_its_cyrillic_partner_at_the_fuzzy_names_trust() -> None:
@@ -194,3 +196,31 @@ def test_only_a_name_no_partner_resembles_is_read_as_a_transliteration() -> None
     assert directory.identify(_unknown_account("ООО Promresursъ", 1_00, "")).by != "name_transliterated"
     with_inn = credit(1_00, "", None, counterparty_name="Promresurs LLC", counterparty_tax_id="7899999999")
     assert directory.identify(with_inn).partner_ids == frozenset()
+
+
+BLUE_HARBOR = PartnerFacts(21, "Blue Harbor Trading Ltd", (), ("LV00HABA0000000000021",))
+BLUE_HARBOR_EAST = PartnerFacts(22, "Blue Harbor Trading Ltd East", (), ("LV00HABA0000000000022",))
+FOREIGN = (BLUE_HARBOR, BLUE_HARBOR_EAST)
+
+
+def test_a_city_or_branch_after_a_comma_leaves_the_name_before_it() -> None:
+    """ "Blue Harbor Trading Ltd East, Riga": the bank appended the city; the name before the comma
+    is the partner's exactly, and is trusted as an equal name is — its fee-short payment of our
+    invoice is booked, not left a suggestion."""
+    directory = PartnerDirectory(FOREIGN, LearnedFacts())
+    found = directory.identify(_unknown_account("Blue Harbor Trading Ltd East, Riga", 1_00, ""))
+    assert found.partner_ids == {BLUE_HARBOR_EAST.id}
+    assert found.penalty == IDENTIFICATION_PENALTY["name"]
+    inv = invoice("INV2026-00247", 25_015_00, BLUE_HARBOR_EAST, currency="EUR")
+    line = _unknown_account("Blue Harbor Trading Ltd East, Riga", 25_000_00, "Inv. no. INV2026-00247", currency="EUR")
+    d = decide_one(line, [inv], partners=FOREIGN)
+    assert "payer_name_before_comma" in codes(d)
+    assert booked(d) == {(inv.id, 25_000_00)}
+
+
+def test_words_after_the_comma_that_complete_another_partners_name_leave_the_payer_unknown() -> None:
+    """ "Blue Harbor Trading Ltd, East, Riga" may be "... Ltd" or "... Ltd East": a name that cannot
+    tell them apart identifies nobody."""
+    directory = PartnerDirectory(FOREIGN, LearnedFacts())
+    assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, East, Riga", 1_00, "")).partner_ids == set()
+    assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, Riga", 1_00, "")).partner_ids == {21}
