@@ -53,6 +53,8 @@ _LEGAL_FORMS = re.compile(
     r"ooo|oao|zao|pao|ao|jsc|pjsc|cjsc|ojsc)\b\.?"
 )
 _NOT_WORD = re.compile(r"[^\w]+")
+# A name in quotes in a purpose: «Ромашка Групп», "Ромашка", “Ромашка”, „Ромашка“.
+_QUOTED = re.compile(r"[«\"“„]([^«»\"“”„]{2,80})[»\"”“]")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -154,6 +156,17 @@ class PartnerDirectory:
     def by_tax_ids(self, tax_ids: Iterable[str]) -> dict[str, frozenset[int]]:
         """Partners named by tax id (e.g. in a purpose text)."""
         return {t: frozenset(self._by_tax[t]) for t in tax_ids if t in self._by_tax}
+
+    def by_quoted_names(self, text: str | None) -> dict[int, str]:
+        """Partners whose name, normalised, is exactly a quoted name in ``text`` (e.g. the purpose
+        "Оплата за ООО «Ромашка Групп» по сч. 22/08"): partner id → the name as quoted."""
+        found: dict[int, str] = {}
+        if not text:
+            return found
+        for quoted in _QUOTED.findall(text):
+            for partner_id in self._by_name.get(normalise_name(quoted), ()):
+                found.setdefault(partner_id, quoted.strip())
+        return found
 
     def identify(self, line: PaymentLine) -> Identification:
         key = (line.counterparty_tax_id, line.counterparty_account, line.counterparty_name)

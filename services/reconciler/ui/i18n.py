@@ -215,6 +215,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "the purpose names another partner's invoice",
     },
     "reason.third_party_named": {"ru": "платит третье лицо за контрагента", "en": "a third party pays for the partner"},
+    "reason.third_party_named_by_name": {
+        "ru": "назначение называет контрагента только по наименованию: нужно подтверждение",
+        "en": "the purpose names the partner by name only: a person confirms",
+    },
     "reason.amount_equal_in_contract": {
         "ru": "сумма равна счёту по договору",
         "en": "the amount equals an invoice of the contract",

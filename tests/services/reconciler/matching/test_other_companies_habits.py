@@ -12,7 +12,7 @@ from services.reconciler.matching.payers import IDENTIFICATION_PENALTY, PartnerD
 from services.reconciler.matching.references import SERIAL, number_keys
 from services.reconciler.matching.text import read_purpose
 from services.reconciler.matching.types import LearnedFacts, PartnerFacts, PaymentLine
-from tests.services.reconciler.matching.factories import booked, codes, credit, decide_one, invoice, suggested
+from tests.services.reconciler.matching.factories import PARTNERS, booked, codes, credit, decide_one, invoice, suggested
 
 
 def test_a_month_suffix_is_not_the_serial() -> None:
@@ -224,3 +224,39 @@ def test_words_after_the_comma_that_complete_another_partners_name_leave_the_pay
     directory = PartnerDirectory(FOREIGN, LearnedFacts())
     assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, East, Riga", 1_00, "")).partner_ids == set()
     assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, Riga", 1_00, "")).partner_ids == {21}
+
+
+ROMASHKA_GROUP = PartnerFacts(31, "ООО «Ромашка Групп»", ("7831000031",), ("40702810900000000031",))
+STRANGER = {"counterparty_name": "ООО «Гарант-602»", "counterparty_tax_id": "5841098226"}
+
+
+def test_a_partner_named_by_name_in_the_purpose_has_its_short_number_suggested_never_booked() -> None:
+    """ "Оплата за ООО «Ромашка Групп» по сч. 22/08" from a company we do not know: 22/08 of
+    Ромашка Групп is offered first — anyone can write a name, so a person confirms it."""
+    named = invoice("22/08", 15_000_00, ROMASHKA_GROUP)
+    same_price = invoice("23/08", 15_000_00, ROMASHKA_GROUP)
+    line = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по сч. 22/08. Без налога (НДС)", None, **STRANGER)
+    d = decide_one(line, [named, same_price], partners=(*PARTNERS, ROMASHKA_GROUP))
+    assert booked(d) == set()
+    assert d.suggestions[0].invoice_id == named.id
+    assert "third_party_named_by_name" in {r.code for r in d.suggestions[0].reasons}
+    assert d.suggestions[0].confidence > d.suggestions[1].confidence  # 23/08 only has the amount
+
+
+def test_a_quoted_name_never_books_even_what_would_be_certain_by_inn() -> None:
+    """The only open invoice of the partner, its full number and the exact amount: booked when the
+    purpose names the partner's INN, only suggested when it names the partner by name."""
+    inv = invoice("22/08", 15_000_00, ROMASHKA_GROUP)
+    partners = (*PARTNERS, ROMASHKA_GROUP)
+    by_name = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по сч. 22/08", None, **STRANGER)
+    by_inn = credit(15_000_00, "Оплата за ООО Ромашка Групп ИНН 7831000031 по сч. 22/08", None, **STRANGER)
+    assert booked(decide_one(by_inn, [inv], partners=partners)) == {(inv.id, 15_000_00)}
+    d = decide_one(by_name, [inv], partners=partners)
+    assert booked(d) == set() and suggested(d) == {inv.id}
+
+
+def test_a_quoted_name_does_not_unbook_a_distinctive_number() -> None:
+    """A number that cannot be a coincidence is booked as before, whatever name is quoted beside it."""
+    inv = invoice("INV-2026-00042", 15_000_00, ROMASHKA_GROUP)
+    line = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по счету INV-2026-00042", None, **STRANGER)
+    assert booked(decide_one(line, [inv], partners=(*PARTNERS, ROMASHKA_GROUP))) == {(inv.id, 15_000_00)}
