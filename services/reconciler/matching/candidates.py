@@ -12,9 +12,9 @@ the invoice book's lookup (``book.py``), by its rule   found here by
 global reference index: a *distinctive* key of the     the purpose's keys in ``invoice_lookup_key``
 number (``find_references``; the reference rules)      (``lookup_keys``), any partner, direction
 per-partner reference index, short and serial keys,    all open invoices of the payer and of the
-typos of the number (``_typo_of``), learned pointers   partners named by INN in the purpose
-and standing references (only for those partners),
-``partner_amount``, ``partner_subsets``,
+typos of the number (``_typo_of``), learned pointers   partners named by INN in the purpose (or,
+and standing references (only for those partners),     for an unknown payer naming nobody by INN,
+``partner_amount``, ``partner_subsets``,               by a quoted name: ``by_quoted_names``)
 ``partner_shortfall``
 contract index (``find_contracts``; contract rules)    the purpose's keys in ``invoice_lookup_key``
                                                        (contract keys are stored there too)
@@ -76,9 +76,13 @@ def candidate_search(lines: Iterable[PaymentLine], directory: PartnerDirectory) 
             continue  # the core decides such a line without looking at any invoice
         facts = read_purpose(line.purpose)
         keys.update(facts.keys)
-        partner_ids.update(directory.identify(line).partner_ids)
-        for named in directory.by_tax_ids(facts.tax_ids).values():
+        payer = directory.identify(line).partner_ids
+        partner_ids.update(payer)
+        named_by_tax_id = directory.by_tax_ids(facts.tax_ids)
+        for named in named_by_tax_id.values():
             partner_ids.update(named)
+        if not payer and not named_by_tax_id:  # the core reads quoted names for such a payer only
+            partner_ids.update(directory.by_quoted_names(line.purpose))
         outstanding.add(line.open_minor)
     return CandidateSearch(frozenset(keys), frozenset(partner_ids), frozenset(outstanding))
 

@@ -26,6 +26,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from services.reconciler.matching import rules
 from services.reconciler.matching.book import InvoiceBook, ReferenceHit
@@ -167,6 +168,57 @@ def _decide(
         policy=policy,
         declined=declined,
     )
+    _run_rules(ctx, policy)
+    decision = _conclude(line, ctx, ctx.proposals, policy, reoffered)
+    if decision.outcome == "auto" or payer.partner_ids or named:
+        return decision
+    # A payer we do not know, naming nobody by INN: a partner whose name the purpose quotes
+    # ("Оплата за ООО «Ромашка Групп» по сч. 22/08") is read as named, and what its invoices add
+    # is only ever suggested (``LineContext.named_by_name``). Read after the decision without it,
+    # so a name can add suggestions but neither book nor unbook anything.
+    by_name = directory.by_quoted_names(line.purpose)
+    if not by_name:
+        return decision
+    named_ctx = LineContext(
+        line=line,
+        amount=amount,
+        direction=direction,
+        currency=currency,
+        facts=facts,
+        payer=payer,
+        named=by_name,
+        refs=_references(book, facts, frozenset(by_name), direction, currency),
+        book=book,
+        directory=directory,
+        policy=policy,
+        declined=declined,
+        named_by_name=frozenset(by_name),
+    )
+    _run_rules(named_ctx, policy)
+    ctx.passed_over |= named_ctx.passed_over
+    added = [p for p in named_ctx.proposals if p.held is not None and p.held.code == "third_party_named_by_name"]
+    if not added:
+        return decision
+    return _conclude(line, ctx, _outranked_by(ctx.proposals, added), policy, reoffered)
+
+
+def _outranked_by(proposals: list[Proposal], held: list[Proposal]) -> list[Proposal]:
+    """``proposals`` with ``held`` ones (never booked) that are surer than the same allocation.
+
+    ``_merge`` lets undoubted evidence decide an allocation's confidence, which is right for a
+    doubted reference; a quoted name, though, is the better of two weak readings ("22/08" named
+    beside the partner's name vs the amount found anywhere at 0.40): the surer one ranks it, held.
+    """
+    best: dict[tuple[tuple[int, int], ...], Proposal] = {}
+    for p in held:
+        if p.key not in best or p.confidence > best[p.key].confidence:
+            best[p.key] = p
+    surer = {p.key for p in proposals if p.key in best and p.confidence >= best[p.key].confidence}
+    kept = [p for p in proposals if p.key not in best or p.key in surer]
+    return kept + [p for key, p in best.items() if key not in surer]
+
+
+def _run_rules(ctx: LineContext, policy: MatchPolicy) -> None:
     rules.referenced_invoices(ctx)
     rules.contract_invoices(ctx)
     rules.standing_references(ctx)
@@ -177,17 +229,25 @@ def _decide(
         rules.partner_shortfall(ctx)
     if not ctx.proposals:
         rules.amount_anywhere(ctx)
-    reasons = payer.reasons
+
+
+def _conclude(
+    line: PaymentLine,
+    ctx: LineContext,
+    proposals: list[Proposal],
+    policy: MatchPolicy,
+    reoffered: frozenset[int],
+) -> Decision:
+    facts, book = ctx.facts, ctx.book
+    reasons = ctx.payer.reasons
     if ctx.passed_over:
         numbers = ", ".join(sorted(book.invoice(i).number for i in ctx.passed_over))
         said_no = f"a person declined invoice {numbers} for this payment: not offered again"
         reasons += (Reason("declined_before", said_no),)
     if facts.not_invoice:
         reasons += (Reason("not_invoice_payment", f"purpose says «{facts.not_invoice}»: not a payment for an invoice"),)
-        ctx.proposals = [
-            Proposal(p.allocations, min(p.confidence, NOT_INVOICE_CAP), p.reasons, p.rule) for p in ctx.proposals
-        ]
-    return _choose(line, ctx.proposals, reasons, policy, reoffered)
+        proposals = [replace(p, confidence=min(p.confidence, NOT_INVOICE_CAP)) for p in proposals]  # held stays held
+    return _choose(line, proposals, reasons, policy, reoffered)
 
 
 def _references(

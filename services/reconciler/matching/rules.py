@@ -13,7 +13,9 @@ accountant would book without looking; everything below is a suggestion.
 How an invoice's partner relates to the line (``Relation``):
 
 * ``payer``: the line's counterparty *is* the invoice's partner (by tax id, account, name);
-* ``named``: the purpose names the partner's tax id (a third party paying on its behalf);
+* ``named``: the purpose names the partner's tax id (a third party paying on its behalf), or, for
+  a payer we do not know, its name in quotes (``LineContext.named_by_name``: less sure, and only
+  ever suggested);
 * ``unknown``: the counterparty is not one of our partners and names none;
 * ``other``: the counterparty is a known partner, but a different one.
 
@@ -56,6 +58,8 @@ BATCH_REFERENCED = {"payer": 0.98, "named": 0.96, "unknown": 0.90, "other": 0.60
 CONTRACT_AMOUNT = {"payer": 0.95, "named": 0.93, "unknown": 0.85, "other": 0.60}
 CONTRACT_SUBSET = {"payer": 0.90, "named": 0.88, "unknown": 0.75, "other": 0.50}
 PARTNER_AMOUNT_UNIQUE = {"payer": 0.92, "named": 0.90}
+# A partner the purpose names only by a quoted name: as much less sure as a similar payer name.
+NAMED_BY_NAME_PENALTY = 0.08
 PARTNER_AMOUNT_TYPO = 0.96
 # A swapped-digit reading is a typo only when the amount confirms it. Among several open invoices
 # of the partner with the line's amount the amount confirms none of them, and a number that is a
@@ -106,13 +110,16 @@ class LineContext:
     currency: str
     facts: PurposeFacts
     payer: Identification
-    named: dict[int, str]  # partner id → tax id the purpose names it by
+    named: dict[int, str]  # partner id → tax id the purpose names it by (or its name, below)
     refs: dict[int, ReferenceHit]
     book: InvoiceBook
     directory: PartnerDirectory
     policy: MatchPolicy
     # Invoices a person declined for this line (``LearnedFacts.declined``): never proposed.
     declined: frozenset[int] = frozenset()
+    # Partners of ``named`` the purpose names only by name, quoted (``named`` holds the name):
+    # anyone can write a name, so what rests on one is less sure and only ever suggested.
+    named_by_name: frozenset[int] = frozenset()
     proposals: list[Proposal] = field(default_factory=list)
     # Declined invoices some rule would have proposed: the decision says so, for the reviewer.
     passed_over: set[int] = field(default_factory=set)
@@ -168,6 +175,11 @@ class LineContext:
             a.amount_minor <= 0 or a.amount_minor > self.book.outstanding(a.invoice_id) for a in allocs
         ):
             return
+        if self.named_by_name:
+            by_name = [inv for inv, _ in allocations if inv.partner_id in self.named_by_name]
+            if by_name:
+                confidence = round(confidence - NAMED_BY_NAME_PENALTY, 4)
+                held = held or self.relation_reason(by_name[0])
         if held is not None and held not in reasons:
             reasons = (*reasons, held)
         self.proposals.append(Proposal(allocs, confidence, reasons, rule, held))
@@ -177,6 +189,12 @@ class LineContext:
     def relation_reason(self, inv: OpenInvoice) -> Reason | None:
         relation = self.relation(inv)
         partner = self.directory.name(inv.partner_id)
+        if relation == "named" and inv.partner_id in self.named_by_name:
+            return Reason(
+                "third_party_named_by_name",
+                f"purpose names partner {partner} only by name («{self.named[inv.partner_id]}»), "
+                "which anyone can write: a person confirms",
+            )
         if relation == "named":
             return Reason(
                 "third_party_named",

@@ -215,6 +215,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "the purpose names another partner's invoice",
     },
     "reason.third_party_named": {"ru": "платит третье лицо за контрагента", "en": "a third party pays for the partner"},
+    "reason.third_party_named_by_name": {
+        "ru": "назначение называет контрагента только по наименованию: нужно подтверждение",
+        "en": "the purpose names the partner by name only: a person confirms",
+    },
     "reason.amount_equal_in_contract": {
         "ru": "сумма равна счёту по договору",
         "en": "the amount equals an invoice of the contract",
@@ -236,7 +240,15 @@ CATALOG: dict[str, dict[str, str]] = {
     "reason.payer_account": {"ru": "счёт плательщика совпадает", "en": "the payer's account matches"},
     "reason.payer_learned_account": {"ru": "счёт, которому научили ранее", "en": "an account learned earlier"},
     "reason.payer_name": {"ru": "наименование плательщика совпадает", "en": "the payer's name matches"},
+    "reason.payer_name_before_comma": {
+        "ru": "наименование плательщика до запятой совпадает",
+        "en": "the payer's name before the comma matches",
+    },
     "reason.payer_name_fuzzy": {"ru": "наименование плательщика похоже", "en": "the payer's name is similar"},
+    "reason.payer_name_transliterated": {
+        "ru": "наименование плательщика латиницей похоже на наименование контрагента",
+        "en": "the payer's name in Latin letters is like the partner's",
+    },
     "reason.below_auto_confidence": {
         "ru": "уверенность ниже порога автоматического разнесения",
         "en": "confidence below the automatic threshold",

@@ -6,9 +6,13 @@ allocation or a needless review on that unseen world.
 
 from __future__ import annotations
 
+from typing import Any
+
+from services.reconciler.matching.payers import IDENTIFICATION_PENALTY, PartnerDirectory
 from services.reconciler.matching.references import SERIAL, number_keys
 from services.reconciler.matching.text import read_purpose
-from tests.services.reconciler.matching.factories import booked, codes, credit, decide_one, invoice, suggested
+from services.reconciler.matching.types import LearnedFacts, PartnerFacts, PaymentLine
+from tests.services.reconciler.matching.factories import PARTNERS, booked, codes, credit, decide_one, invoice, suggested
 
 
 def test_a_month_suffix_is_not_the_serial() -> None:
@@ -139,3 +143,120 @@ def test_a_piece_of_a_cited_contract_number_is_no_mistyped_invoice_number() -> N
     assert d.outcome == "suggest"
     assert "reference_typo" not in {r.code for s in d.suggestions for r in s.reasons}
     assert d.suggestions[0].confidence == d.suggestions[-1].confidence  # neither ranked first by a typo
+
+
+PROMRESURS = PartnerFacts(11, "ООО «Промресурс»", ("7811000011",), ("40702810900000000011",))
+BEREZKA = PartnerFacts(12, "ООО «Берёзка»", ("7812000012",), ("40702810900000000012",))
+NAMED_IN_CYRILLIC = (PROMRESURS, BEREZKA)
+
+
+def _unknown_account(name: str, amount: int, purpose: str, **kw: Any) -> PaymentLine:
+    """A line with only a name: no INN, an account the directory does not know."""
+    return credit(amount, purpose, None, counterparty_name=name, counterparty_account="40702810000000099999", **kw)
+
+
+def test_a_payer_in_latin_letters_is_its_cyrillic_partner_at_the_fuzzy_names_trust() -> None:
+    """ "Promresurs LLC" is ООО «Промресурс» spelled by a Latin-only bank ("Berezka LLC" is
+    ООО «Берёзка»): identified, and trusted exactly as much as a similar Cyrillic name."""
+    directory = PartnerDirectory(NAMED_IN_CYRILLIC, LearnedFacts())
+    for name, partner in (("Promresurs LLC", PROMRESURS), ("Berezka LLC", BEREZKA), ("OOO Berezka", BEREZKA)):
+        found = directory.identify(_unknown_account(name, 1_00, "Оплата"))
+        assert found.partner_ids == {partner.id}, name
+        assert found.by == "name_transliterated"
+        assert found.penalty == IDENTIFICATION_PENALTY["name_fuzzy"]
+    # Its short number is now read among its invoices: the invoice is offered first, with the
+    # confidence a similar Cyrillic name gets (below the automatic threshold: a person confirms).
+    inv = invoice("42", 36_000_00, PROMRESURS)
+    latin = decide_one(
+        _unknown_account("Promresurs LLC", 36_000_00, "Оплата по сч. 42"), [inv], partners=NAMED_IN_CYRILLIC
+    )
+    cyrillic = decide_one(
+        _unknown_account("ООО Промресурсы", 36_000_00, "Оплата по сч. 42"), [inv], partners=NAMED_IN_CYRILLIC
+    )
+    assert "payer_name_transliterated" in codes(latin) and "payer_name_fuzzy" in codes(cyrillic)
+    assert (latin.outcome, latin.confidence) == (cyrillic.outcome, cyrillic.confidence)
+    assert latin.outcome == "suggest" and latin.suggestions[0].invoice_id == inv.id
+
+
+def test_a_transliterated_name_alone_books_nothing() -> None:
+    """The only open invoice of Промресурс with the amount, no number in the purpose: a person
+    confirms it — a spelling is a guess, not a legal entity."""
+    inv = invoice("42", 36_000_00, PROMRESURS)
+    d = decide_one(_unknown_account("Promresurs LLC", 36_000_00, "Оплата за товары"), [inv], partners=NAMED_IN_CYRILLIC)
+    assert booked(d) == set()
+    assert inv.id in suggested(d)
+
+
+def test_only_a_name_no_partner_resembles_is_read_as_a_transliteration() -> None:
+    """A Latin name that is (like) a Latin partner's stays that partner's; a Cyrillic name is never
+    transliterated; a tax id on the line still rules out every name."""
+    latin_partner = PartnerFacts(13, "Promresurs Trading Ltd", (), ())
+    directory = PartnerDirectory((*NAMED_IN_CYRILLIC, latin_partner), LearnedFacts())
+    assert directory.identify(_unknown_account("PROMRESURS TRADING LTD", 1_00, "")).partner_ids == {13}
+    assert directory.identify(_unknown_account("ООО Promresursъ", 1_00, "")).by != "name_transliterated"
+    with_inn = credit(1_00, "", None, counterparty_name="Promresurs LLC", counterparty_tax_id="7899999999")
+    assert directory.identify(with_inn).partner_ids == frozenset()
+
+
+BLUE_HARBOR = PartnerFacts(21, "Blue Harbor Trading Ltd", (), ("LV00HABA0000000000021",))
+BLUE_HARBOR_EAST = PartnerFacts(22, "Blue Harbor Trading Ltd East", (), ("LV00HABA0000000000022",))
+FOREIGN = (BLUE_HARBOR, BLUE_HARBOR_EAST)
+
+
+def test_a_city_or_branch_after_a_comma_leaves_the_name_before_it() -> None:
+    """ "Blue Harbor Trading Ltd East, Riga": the bank appended the city; the name before the comma
+    is the partner's exactly, and is trusted as an equal name is — its fee-short payment of our
+    invoice is booked, not left a suggestion."""
+    directory = PartnerDirectory(FOREIGN, LearnedFacts())
+    found = directory.identify(_unknown_account("Blue Harbor Trading Ltd East, Riga", 1_00, ""))
+    assert found.partner_ids == {BLUE_HARBOR_EAST.id}
+    assert found.penalty == IDENTIFICATION_PENALTY["name"]
+    inv = invoice("INV2026-00247", 25_015_00, BLUE_HARBOR_EAST, currency="EUR")
+    line = _unknown_account("Blue Harbor Trading Ltd East, Riga", 25_000_00, "Inv. no. INV2026-00247", currency="EUR")
+    d = decide_one(line, [inv], partners=FOREIGN)
+    assert "payer_name_before_comma" in codes(d)
+    assert booked(d) == {(inv.id, 25_000_00)}
+
+
+def test_words_after_the_comma_that_complete_another_partners_name_leave_the_payer_unknown() -> None:
+    """ "Blue Harbor Trading Ltd, East, Riga" may be "... Ltd" or "... Ltd East": a name that cannot
+    tell them apart identifies nobody."""
+    directory = PartnerDirectory(FOREIGN, LearnedFacts())
+    assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, East, Riga", 1_00, "")).partner_ids == set()
+    assert directory.identify(_unknown_account("Blue Harbor Trading Ltd, Riga", 1_00, "")).partner_ids == {21}
+
+
+ROMASHKA_GROUP = PartnerFacts(31, "ООО «Ромашка Групп»", ("7831000031",), ("40702810900000000031",))
+STRANGER = {"counterparty_name": "ООО «Гарант-602»", "counterparty_tax_id": "5841098226"}
+
+
+def test_a_partner_named_by_name_in_the_purpose_has_its_short_number_suggested_never_booked() -> None:
+    """ "Оплата за ООО «Ромашка Групп» по сч. 22/08" from a company we do not know: 22/08 of
+    Ромашка Групп is offered first — anyone can write a name, so a person confirms it."""
+    named = invoice("22/08", 15_000_00, ROMASHKA_GROUP)
+    same_price = invoice("23/08", 15_000_00, ROMASHKA_GROUP)
+    line = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по сч. 22/08. Без налога (НДС)", None, **STRANGER)
+    d = decide_one(line, [named, same_price], partners=(*PARTNERS, ROMASHKA_GROUP))
+    assert booked(d) == set()
+    assert d.suggestions[0].invoice_id == named.id
+    assert "third_party_named_by_name" in {r.code for r in d.suggestions[0].reasons}
+    assert d.suggestions[0].confidence > d.suggestions[1].confidence  # 23/08 only has the amount
+
+
+def test_a_quoted_name_never_books_even_what_would_be_certain_by_inn() -> None:
+    """The only open invoice of the partner, its full number and the exact amount: booked when the
+    purpose names the partner's INN, only suggested when it names the partner by name."""
+    inv = invoice("22/08", 15_000_00, ROMASHKA_GROUP)
+    partners = (*PARTNERS, ROMASHKA_GROUP)
+    by_name = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по сч. 22/08", None, **STRANGER)
+    by_inn = credit(15_000_00, "Оплата за ООО Ромашка Групп ИНН 7831000031 по сч. 22/08", None, **STRANGER)
+    assert booked(decide_one(by_inn, [inv], partners=partners)) == {(inv.id, 15_000_00)}
+    d = decide_one(by_name, [inv], partners=partners)
+    assert booked(d) == set() and suggested(d) == {inv.id}
+
+
+def test_a_quoted_name_does_not_unbook_a_distinctive_number() -> None:
+    """A number that cannot be a coincidence is booked as before, whatever name is quoted beside it."""
+    inv = invoice("INV-2026-00042", 15_000_00, ROMASHKA_GROUP)
+    line = credit(15_000_00, "Оплата за ООО «Ромашка Групп» по счету INV-2026-00042", None, **STRANGER)
+    assert booked(decide_one(line, [inv], partners=(*PARTNERS, ROMASHKA_GROUP))) == {(inv.id, 15_000_00)}
