@@ -161,35 +161,11 @@ def test_the_api_binds_a_partner_keys_transaction(roles: Roles) -> None:
 def test_bank_lines_and_allocations_follow_their_invoices(roles: Roles) -> None:
     """A line the partner paid or that pays its invoices is its; a line from an unknown payer is nobody's."""
     with Session(roles.owner) as session:
-        account = BankAccount(number="40702810900000000001", currency="RUB")
-        session.add(account)
-        session.flush()
-        statement = Statement(
-            bank_account_id=account.id or 0, source="file", format="camt053", file_hash="h", imported_by="t"
+        lines = _lines(
+            session, {"PAID-BY-A": "7701234567", "PAID-BY-B": "7809876543", "UNKNOWN": None, "THIRD": "5003000001"}
         )
-        session.add(statement)
-        session.flush()
-        lines = {
-            ref: BankTransaction(
-                bank_account_id=account.id or 0,
-                statement_id=statement.id or 0,
-                dedupe_key=ref,
-                bank_ref=ref,
-                amount_minor=100,
-                currency="RUB",
-                counterparty_tax_id=payer,
-            )
-            for ref, payer in (
-                ("PAID-BY-A", "7701234567"),
-                ("PAID-BY-B", "7809876543"),
-                ("UNKNOWN", None),
-                ("THIRD", "5003000001"),
-            )
-        }
-        session.add_all(lines.values())
-        session.flush()
         b1 = session.execute(text("SELECT id FROM invoice WHERE number = 'B-1'")).scalar_one()
-        third = lines["THIRD"].id or 0
+        third = lines["THIRD"]
         session.add(
             Allocation(
                 transaction_id=third, invoice_id=b1, amount_minor=100, currency="RUB", kind="manual", created_by="t"

@@ -154,20 +154,25 @@ def _decide(
             named.setdefault(partner_id, tax_id)
     direction = line.direction
     currency = line.currency.upper()
-    ctx = LineContext(
-        line=line,
-        amount=amount,
-        direction=direction,
-        currency=currency,
-        facts=facts,
-        payer=payer,
-        named=named,
-        refs=_references(book, facts, payer.partner_ids | frozenset(named), direction, currency),
-        book=book,
-        directory=directory,
-        policy=policy,
-        declined=declined,
-    )
+
+    def context(named_partners: dict[int, str], named_by_name: frozenset[int] = frozenset()) -> LineContext:
+        return LineContext(
+            line=line,
+            amount=amount,
+            direction=direction,
+            currency=currency,
+            facts=facts,
+            payer=payer,
+            named=named_partners,
+            refs=_references(book, facts, payer.partner_ids | frozenset(named_partners), direction, currency),
+            book=book,
+            directory=directory,
+            policy=policy,
+            declined=declined,
+            named_by_name=named_by_name,
+        )
+
+    ctx = context(named)
     _run_rules(ctx, policy)
     decision = _conclude(line, ctx, ctx.proposals, policy, reoffered)
     if decision.outcome == "auto" or payer.partner_ids or named:
@@ -179,21 +184,7 @@ def _decide(
     by_name = directory.by_quoted_names(line.purpose)
     if not by_name:
         return decision
-    named_ctx = LineContext(
-        line=line,
-        amount=amount,
-        direction=direction,
-        currency=currency,
-        facts=facts,
-        payer=payer,
-        named=by_name,
-        refs=_references(book, facts, frozenset(by_name), direction, currency),
-        book=book,
-        directory=directory,
-        policy=policy,
-        declined=declined,
-        named_by_name=frozenset(by_name),
-    )
+    named_ctx = context(by_name, frozenset(by_name))  # the payer is unknown: its partners are none
     _run_rules(named_ctx, policy)
     ctx.passed_over |= named_ctx.passed_over
     added = [p for p in named_ctx.proposals if p.held is not None and p.held.code == "third_party_named_by_name"]
