@@ -315,6 +315,12 @@ IDS_AS_ARRAY_FROM = 100  # ids from which PostgreSQL is given one array (see row
 IDS_PER_IN_LIST = 2000  # values per IN list: far below either database's limit on bound parameters
 
 
+def in_list_chunks(values: Sequence[Any], size: int = IDS_PER_IN_LIST) -> Iterator[Sequence[Any]]:
+    """``values`` in slices of at most ``size``: one IN list each (see :data:`IDS_PER_IN_LIST`)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def any_of(column: Any, name: str) -> Any:
     """``column = ANY(:name)``, ``name`` bound as one array of integers (PostgreSQL only)."""
     from sqlalchemy import BigInteger, bindparam, func
@@ -335,8 +341,8 @@ def rows_by_ids(session: Session, in_list: Any, as_array: Any, name: str, ids: S
     if is_postgres(session) and len(ids) >= IDS_AS_ARRAY_FROM:
         yield from session.execute(as_array, {name: list(ids)})
         return
-    for start in range(0, len(ids), IDS_PER_IN_LIST):
-        yield from session.execute(in_list, {name: list(ids[start : start + IDS_PER_IN_LIST])})
+    for chunk in in_list_chunks(ids):
+        yield from session.execute(in_list, {name: list(chunk)})
 
 
 def columns(*attributes: Any) -> list[Any]:

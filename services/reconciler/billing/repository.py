@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
-from shared.db import insert_ignoring_conflicts, insert_returning_ids
+from shared.db import in_list_chunks, insert_ignoring_conflicts, insert_returning_ids
 from shared.models import Contract, Invoice, Partner, PartnerAccount
-
-_CHUNK = 2000
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
 
 
 def partners_by_inn(session: Session, inns: Sequence[str]) -> dict[str, Partner]:
     found: dict[str, Partner] = {}
-    for chunk in _chunks(sorted(set(inns))):
+    for chunk in in_list_chunks(sorted(set(inns))):
         for p in session.scalars(select(Partner).where(col(Partner.inn).in_(chunk))):
             found.setdefault(p.inn or "", p)
     return found
@@ -29,7 +22,7 @@ def partners_by_inn(session: Session, inns: Sequence[str]) -> dict[str, Partner]
 
 def partners_by_name_without_inn(session: Session, names: Sequence[str]) -> dict[str, Partner]:
     found: dict[str, Partner] = {}
-    for chunk in _chunks(sorted(set(names))):
+    for chunk in in_list_chunks(sorted(set(names))):
         for p in session.scalars(select(Partner).where(col(Partner.inn).is_(None), col(Partner.name).in_(chunk))):
             found.setdefault(p.name, p)
     return found
@@ -37,7 +30,7 @@ def partners_by_name_without_inn(session: Session, names: Sequence[str]) -> dict
 
 def contracts_of(session: Session, partner_ids: Sequence[int]) -> dict[tuple[int, str], Contract]:
     found: dict[tuple[int, str], Contract] = {}
-    for chunk in _chunks(sorted(set(partner_ids))):
+    for chunk in in_list_chunks(sorted(set(partner_ids))):
         for c in session.scalars(select(Contract).where(col(Contract.partner_id).in_(chunk))):
             found[(c.partner_id, c.number)] = c
     return found
@@ -45,7 +38,7 @@ def contracts_of(session: Session, partner_ids: Sequence[int]) -> dict[tuple[int
 
 def invoices_by_number(session: Session, numbers: Sequence[str]) -> list[Invoice]:
     found: list[Invoice] = []
-    for chunk in _chunks(sorted(set(numbers))):
+    for chunk in in_list_chunks(sorted(set(numbers))):
         found.extend(session.scalars(select(Invoice).where(col(Invoice.number).in_(chunk))))
     return found
 

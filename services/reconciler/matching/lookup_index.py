@@ -21,10 +21,10 @@ from sqlalchemy import or_, select, update
 from sqlmodel import Session, col
 
 from services.reconciler.matching.lookup_keys import LOOKUP_KEYS_VERSION, invoice_lookup_keys
-from shared.db import columns, insert_ignoring_conflicts
+from shared.db import columns, in_list_chunks, insert_ignoring_conflicts
 from shared.models import Contract, Invoice, InvoiceLookupKey
 
-_CHUNK = 2000
+_KEY_ROWS_PER_INSERT = 10_000  # (key, invoice id) rows per statement, as before
 
 
 def store_keys(session: Session, invoices: Iterable[tuple[int, str, str | None]]) -> None:
@@ -35,8 +35,8 @@ def store_keys(session: Session, invoices: Iterable[tuple[int, str, str | None]]
         for key in sorted(invoice_lookup_keys(number, contract_number))
     ]
     table = InvoiceLookupKey.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), 5 * _CHUNK):
-        insert_ignoring_conflicts(session, table, rows[start : start + 5 * _CHUNK], ["key", "invoice_id"])
+    for start in range(0, len(rows), _KEY_ROWS_PER_INSERT):
+        insert_ignoring_conflicts(session, table, rows[start : start + _KEY_ROWS_PER_INSERT], ["key", "invoice_id"])
 
 
 _UNKEYED = (
@@ -60,8 +60,7 @@ def key_unkeyed_invoices(session: Session) -> int:
 
 
 def _mark_keyed(session: Session, invoice_ids: Sequence[int]) -> None:
-    for start in range(0, len(invoice_ids), _CHUNK):
-        chunk = invoice_ids[start : start + _CHUNK]
+    for chunk in in_list_chunks(invoice_ids):
         session.execute(
             update(Invoice).where(col(Invoice.id).in_(chunk)).values(lookup_keys_version=LOOKUP_KEYS_VERSION)
         )

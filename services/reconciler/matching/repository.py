@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, cast
 
 from sqlalchemy import Select, and_, bindparam, not_, or_, select, union, update
@@ -18,7 +18,7 @@ from services.reconciler.matching.types import (
     PartnerFacts,
     PaymentLine,
 )
-from shared.db import any_of, columns, insert_returning_ids, rows_by_ids
+from shared.db import IDS_PER_IN_LIST, any_of, columns, in_list_chunks, insert_returning_ids, rows_by_ids
 from shared.models import (
     Allocation,
     BankTransaction,
@@ -41,8 +41,6 @@ SYSTEM_ACTOR_PREFIX = "system:"
 # How the review workflow closes a suggestion a person rejected (``review.service.reject_suggestion``);
 # people also close suggestions by confirming them or by settling the line otherwise, which is no "no".
 REJECTED_REASON_PREFIX = "rejected"
-# Values per IN list: far below either database's limit on bound parameters.
-_CHUNK = 2000
 
 
 _OPEN_LINES = (
@@ -161,11 +159,11 @@ def open_invoices_found_by(
         "partner_ids": sorted(partner_ids),
     }
     ids: set[int] = set()
-    for start in range(0, max(len(values) for values in lists.values()) or 1, _CHUNK):
-        params = {name: values[start : start + _CHUNK] for name, values in lists.items()}
+    for start in range(0, max(len(values) for values in lists.values()) or 1, IDS_PER_IN_LIST):
+        params = {name: values[start : start + IDS_PER_IN_LIST] for name, values in lists.items()}
         ids.update(int(i) for i in session.scalars(_FOUND_IDS, params))
     found: dict[int, OpenInvoice] = {}
-    for chunk in _chunks(sorted(ids)):
+    for chunk in in_list_chunks(sorted(ids)):
         for row in session.execute(_INVOICES_BY_ID, {"ids": list(chunk)}):
             if row[11] in OPEN_INVOICE_STATUSES:
                 found[row[0]] = _open_invoice(row)
@@ -252,7 +250,7 @@ def learned_references(session: Session, partner_ids: Collection[int] | None = N
     if partner_ids is None:
         rows.extend(session.execute(_LEARNED_REFERENCES))
     else:
-        for chunk in _chunks(sorted(partner_ids)):
+        for chunk in in_list_chunks(sorted(partner_ids)):
             rows.extend(session.execute(_LEARNED_REFERENCES_OF, {"partner_ids": list(chunk)}))
     grouped: dict[tuple[int, str, str], list[Any]] = defaultdict(list)
     for row in rows:
@@ -325,7 +323,7 @@ def people_decisions(
     if line_ids is None:
         rows.extend(session.execute(_PEOPLE_DECISIONS))
     else:
-        for chunk in _chunks(line_ids):
+        for chunk in in_list_chunks(line_ids):
             rows.extend(session.execute(_PEOPLE_DECISIONS_OF, {"line_ids": list(chunk)}))
     last_no: dict[tuple[int, int], Any] = {}
     last_booked: dict[tuple[int, int], Any] = {}
@@ -365,7 +363,7 @@ def active_suggestions(session: Session, line_ids: Sequence[int]) -> list[int]:
 
 def withdraw_allocations(session: Session, allocation_ids: Sequence[int], actor: str, reason: str) -> None:
     now = utcnow()
-    for chunk in _chunks(allocation_ids):
+    for chunk in in_list_chunks(allocation_ids):
         session.execute(
             update(Allocation)
             .where(col(Allocation.id).in_(chunk))
@@ -380,8 +378,3 @@ def insert_allocations(session: Session, rows: Sequence[dict[str, Any]]) -> list
 def update_by_id(session: Session, model: type[Any], rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(update(model), list(rows))
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
